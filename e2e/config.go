@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ConfigFile is the name of an application's configuration file, in the application's
+// directory.
+const ConfigFile = "filibuster.json"
+
+// Config describes an application: its services, its entry service and its functional
+// test. It is read from the application directory's filibuster.json; docs/run.md
+// documents the format.
+type Config struct {
+	// Name names the application in output; default: the directory's name.
+	Name string `json:"name,omitempty"`
+	// Description says what the application is, for people.
+	Description string `json:"description,omitempty"`
+	// Services lists the application's services. Each is started once per run.
+	Services []Service `json:"services"`
+	// Entry names the service the functional test calls.
+	Entry string `json:"entry"`
+	// FunctionalTest is the package of the functional test, a main package relative
+	// to the application directory. It is built uninstrumented and run once per test
+	// execution; exit status 0 means the execution passed.
+	FunctionalTest string `json:"functional_test"`
+	// AnalysisFile, when set, names a fixed analysis file (relative to the
+	// application directory) used instead of the static analysis of the services.
+	AnalysisFile string `json:"analysis_file,omitempty"`
+	// Expected is the number of test executions the paper reports, for the corpus
+	// table. Absent for applications that are not in the paper.
+	Expected *Expected `json:"expected,omitempty"`
+	// ExpectFailure says that exploring the application must find a failing
+	// execution (a deliberately broken variant).
+	ExpectFailure bool `json:"expect_failure,omitempty"`
+}
+
+// Service is one service of an application.
+type Service struct {
+	// Name is the service's name: the name it reports to the coordinator and the
+	// name of its address variable (see URLVar).
+	Name string `json:"name"`
+	// Package is the service's main package, relative to the application directory.
+	Package string `json:"package"`
+	// Instrumented says whether the generator instruments the service; default true.
+	// An uninstrumented service is a plain process the coordinator never hears of.
+	Instrumented *bool `json:"instrumented,omitempty"`
+	// Args are extra command-line arguments, after -addr.
+	Args []string `json:"args,omitempty"`
+	// Env holds extra environment variables.
+	Env map[string]string `json:"env,omitempty"`
+	// HealthCheck is the path polled until it answers 200 before the exploration
+	// starts; default /health-check.
+	HealthCheck string `json:"health_check,omitempty"`
+}
+
+// Expected holds the paper's numbers of test executions, the fault-free one included.
+type Expected struct {
+	WithoutReduction int `json:"without_reduction"`
+	WithReduction    int `json:"with_reduction"`
+}
+
+// IsInstrumented reports whether the service is to be instrumented.
+func (s Service) IsInstrumented() bool {
+	return s.Instrumented == nil || *s.Instrumented
+}
+
+// healthPath returns the path polled to know the service is up.
+func (s Service) healthPath() string {
+	if s.HealthCheck == "" {
+		return "/health-check"
+	}
+	return s.HealthCheck
+}
+
+// URLVar returns the name of the environment variable that holds the base URL of the
+// service named name: upper case, with '-' and '.' as '_', and a _URL suffix
+// ("bookings-primary" gives BOOKINGS_PRIMARY_URL).
+func URLVar(name string) string {
+	r := strings.NewReplacer("-", "_", ".", "_")
+	return strings.ToUpper(r.Replace(name)) + "_URL"
+}
+
+// LoadConfig reads and checks dir's filibuster.json.
+func LoadConfig(dir string) (*Config, error) {
+	path := filepath.Join(dir, ConfigFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading application config: %w", err)
+	}
+	var cfg Config
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	if cfg.Name == "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("resolving %s: %w", dir, err)
+		}
+		cfg.Name = filepath.Base(abs)
+	}
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+// check reports the first inconsistency in cfg.
+func (cfg *Config) check() error {
+	if len(cfg.Services) == 0 {
+		return errors.New("no services")
+	}
+	seen := make(map[string]bool)
+	binaries := map[string]bool{binaryName(cfg.FunctionalTest): true}
+	for i, s := range cfg.Services {
+		switch {
+		case s.Name == "":
+			return fmt.Errorf("service %d has no name", i)
+		case s.Package == "":
+			return fmt.Errorf("service %q has no package", s.Name)
+		case seen[s.Name]:
+			return fmt.Errorf("service %q listed twice", s.Name)
+		case binaries[binaryName(s.Package)]:
+			return fmt.Errorf("service %q: two packages named %q", s.Name, binaryName(s.Package))
+		}
+		seen[s.Name] = true
+		binaries[binaryName(s.Package)] = true
+	}
+	if !seen[cfg.Entry] {
+		return fmt.Errorf("entry service %q is not among the services", cfg.Entry)
+	}
+	if cfg.FunctionalTest == "" {
+		return errors.New("no functional_test package")
+	}
+	return nil
+}
+
+// binaryName is the name go build gives the binary of the package at pkg.
+func binaryName(pkg string) string {
+	return filepath.Base(filepath.FromSlash(pkg))
+}

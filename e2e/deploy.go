@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// stopGrace is how long a stopped service gets to exit after SIGTERM before SIGKILL.
+const stopGrace = 2 * time.Second
+
+// healthTimeout bounds the wait for one service's health check.
+const healthTimeout = 30 * time.Second
+
+// Deployment is a running instance of an application: one process per service.
+type Deployment struct {
+	app   *App
+	procs []*process
+	// URLs maps each service's name to its base URL (http://127.0.0.1:port).
+	URLs map[string]string
+	// env is what the services and the functional test see: the caller's environment
+	// without FILIBUSTER_* variables, plus each service's URL variable and, when
+	// exploring, FILIBUSTER_URL.
+	env []string
+}
+
+// StartOptions says how to start an application.
+type StartOptions struct {
+	// FilibusterURL is the coordinator's base URL, given to the instrumented services
+	// and the functional test as FILIBUSTER_URL; empty leaves them inert.
+	FilibusterURL string
+	// Echo, when not nil, receives the services' output, each line prefixed with the
+	// service's name. The output is always kept in the work directory's logs.
+	Echo io.Writer
+}
+
+// Start starts every service of the application on free ports of 127.0.0.1 and waits
+// until each answers its health check. Each service is started as
+//
+//	<binary> -addr 127.0.0.1:<port> <args...>
+//
+// with <NAME>_URL=http://127.0.0.1:<port> set for every service of the application (see
+// URLVar). On error, the services already started are stopped.
+func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
+	ports, err := freePorts(len(a.Config.Services))
+	if err != nil {
+		return nil, err
+	}
+	d := &Deployment{app: a, URLs: make(map[string]string)}
+	for i, s := range a.Config.Services {
+		d.URLs[s.Name] = "http://127.0.0.1:" + strconv.Itoa(ports[i])
+	}
+	d.env = baseEnv()
+	for _, s := range a.Config.Services {
+		d.env = append(d.env, URLVar(s.Name)+"="+d.URLs[s.Name])
+	}
+
+	defer func() {
+		if err != nil {
+			d.Stop()
+		}
+	}()
+	for i, s := range a.Config.Services {
+		env := append([]string(nil), d.env...)
+		if s.IsInstrumented() && opts.FilibusterURL != "" {
+			env = append(env, "FILIBUSTER_URL="+opts.FilibusterURL, "FILIBUSTER_SERVICE_NAME="+s.Name)
+		}
+		for k, v := range s.Env {
+			env = append(env, k+"="+v)
+		}
+		args := append([]string{"-addr", "127.0.0.1:" + strconv.Itoa(ports[i])}, s.Args...)
+		logPath := filepath.Join(a.WorkDir, "logs", s.Name+".log")
+		p, err := startProcess(s.Name, a.binary(s.Package), args, env, logPath, opts.Echo)
+		if err != nil {
+			return nil, err
+		}
+		d.procs = append(d.procs, p)
+	}
+	for i, s := range a.Config.Services {
+		if err := waitHealthy(ctx, d.procs[i], d.URLs[s.Name]+s.healthPath(), healthTimeout); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// TestEnv returns the environment of the functional test: the services' URL variables
+// and, when filibusterURL is not empty, FILIBUSTER_URL.
+func (d *Deployment) TestEnv(filibusterURL string) []string {
+	env := append([]string(nil), d.env...)
+	if filibusterURL != "" {
+		env = append(env, "FILIBUSTER_URL="+filibusterURL)
+	}
+	return env
+}
+
+// FunctionalTest returns the path of the functional test's binary.
+func (d *Deployment) FunctionalTest() string {
+	return d.app.binary(d.app.Config.FunctionalTest)
+}
+
+// RunTest runs the functional test once and reports whether it passed; its output goes
+// to out.
+func (d *Deployment) RunTest(ctx context.Context, filibusterURL string, out io.Writer) (bool, error) {
+	cmd := exec.CommandContext(ctx, d.FunctionalTest())
+	cmd.Env = d.TestEnv(filibusterURL)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	err := cmd.Run()
+	if err == nil {
+		return true, nil
+	}
+	if _, ok := err.(*exec.ExitError); ok && ctx.Err() == nil {
+		return false, nil
+	}
+	return false, fmt.Errorf("running the functional test: %w", err)
+}
+
+// Stop stops every service (SIGTERM to its process group, SIGKILL after a grace
+// period) and waits for them to exit.
+func (d *Deployment) Stop() {
+	done := make(chan struct{})
+	for _, p := range d.procs {
+		go func() {
+			p.stop(stopGrace)
+			done <- struct{}{}
+		}()
+	}
+	for range d.procs {
+		<-done
+	}
+	d.procs = nil
+}
+
+// baseEnv is the caller's environment without the FILIBUSTER_* variables, which the
+// runner sets itself.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FILIBUSTER_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}

@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/filibuster-go/filibuster-gen/coordinator"
+)
+
+// ExploreOptions says how to explore a prepared application.
+type ExploreOptions struct {
+	// DynamicReduction turns the coordinator's dynamic reduction on.
+	DynamicReduction bool
+	// CounterexampleFile is where a failing execution is written.
+	CounterexampleFile string
+	// Replay, when set, names a counterexample file to replay instead of exploring.
+	Replay string
+	// MaxTests bounds the number of test executions; 0 means no bound.
+	MaxTests int
+	// Progress receives the coordinator's progress lines; nil is quiet.
+	Progress io.Writer
+	// Echo, when not nil, receives the services' output.
+	Echo io.Writer
+}
+
+// Explore starts a coordinator on a free port of 127.0.0.1, starts the application's
+// services pointed at it, runs the exploration with the functional test, and stops
+// everything, also when ctx is cancelled or something fails.
+func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Summary, error) {
+	if a.Analysis == nil {
+		return nil, errors.New("the application was built uninstrumented")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listening for the coordinator: %w", err)
+	}
+	filibusterURL := "http://" + ln.Addr().String()
+
+	// The services must be running before the coordinator can run the functional test,
+	// and the functional test needs their addresses: start them first. They only talk
+	// to the coordinator once a test sends them a request.
+	dep, err := a.Start(ctx, StartOptions{FilibusterURL: filibusterURL, Echo: opts.Echo})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	defer dep.Stop()
+
+	testCmd := shellQuote(dep.FunctionalTest())
+	coord := coordinator.New(coordinator.Options{
+		Analysis:           a.Analysis,
+		DynamicReduction:   opts.DynamicReduction,
+		MaxTests:           opts.MaxTests,
+		FunctionalTest:     coordinator.CommandTest(testCmd, dep.TestEnv(filibusterURL)),
+		Progress:           opts.Progress,
+		CounterexampleFile: opts.CounterexampleFile,
+		Replay:             opts.Replay,
+	})
+	srv := &http.Server{Handler: coord, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	defer func() {
+		srv.Close()
+		<-serveErr
+	}()
+
+	summary, err := coord.Explore(ctx)
+	if err != nil {
+		return summary, fmt.Errorf("exploring %s: %w", a.Config.Name, err)
+	}
+	return summary, nil
+}
+
+// Options says how to run an application end to end.
+type Options struct {
+	// Dir is the application directory, which holds filibuster.json.
+	Dir string
+	// AnalysisFile, when set, replaces the static analysis.
+	AnalysisFile string
+	// WorkDir keeps the generated files, binaries and logs there instead of a
+	// temporary directory removed at the end.
+	WorkDir string
+	// Log receives the runner's progress lines; nil discards them.
+	Log io.Writer
+	ExploreOptions
+}
+
+// Result is what Run reports.
+type Result struct {
+	// Summary is the coordinator's summary of the exploration.
+	Summary *coordinator.Summary
+	// Name is the application's name.
+	Name string
+	// Sites is the number of call sites and handlers the generator found.
+	Sites int
+	// GenerateTime, AnalysisTime and BuildTime say how long each preparation step took.
+	GenerateTime, AnalysisTime, BuildTime time.Duration
+}
+
+// Run prepares an application (generate, analyse, build), explores it and cleans up.
+// The Result is returned also when the exploration itself fails, if it got that far.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	app, err := Prepare(ctx, BuildOptions{Dir: opts.Dir, AnalysisFile: opts.AnalysisFile, WorkDir: opts.WorkDir, Log: opts.Log})
+	if err != nil {
+		return nil, err
+	}
+	defer app.Close()
+	res := &Result{
+		Name:         app.Config.Name,
+		Sites:        app.Sites,
+		GenerateTime: app.GenerateTime,
+		AnalysisTime: app.AnalysisTime,
+		BuildTime:    app.BuildTime,
+	}
+	res.Summary, err = app.Explore(ctx, opts.ExploreOptions)
+	return res, err
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

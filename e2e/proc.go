@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// process is a started service, in its own process group so that stopping it also
+// stops anything it started.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  string        // path of the file holding its output
+	done chan struct{} // closed once it has exited
+	err  error         // its exit status, valid after done is closed
+}
+
+// startProcess starts path with args and env, its output going to logPath and, when
+// echo is not nil, to echo too.
+func startProcess(name, path string, args, env []string, logPath string, echo io.Writer) (*process, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	var out io.Writer = logFile
+	if echo != nil {
+		out = io.MultiWriter(logFile, &prefixWriter{prefix: name + ": ", w: echo})
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = processGroupAttr()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// exited reports whether the process has exited.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop asks the process group to terminate, then kills it after grace.
+func (p *process) stop(grace time.Duration) {
+	if p.exited() {
+		// The leader is gone; make sure nothing it started survives.
+		killGroup(p.cmd)
+		return
+	}
+	terminateGroup(p.cmd)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+	}
+	killGroup(p.cmd)
+	<-p.done
+}
+
+// logTail returns the last lines of the process's output, for error messages.
+func (p *process) logTail() string {
+	data, err := os.ReadFile(p.log)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > 10 {
+		lines = lines[len(lines)-10:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// freePorts returns n distinct TCP ports free on 127.0.0.1. The ports are released
+// before returning, so another process could take one; startup then fails clearly.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// waitHealthy polls url until it answers 200, p exits, ctx is done or timeout passes.
+func waitHealthy(ctx context.Context, p *process, url string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return fmt.Errorf("health check of %s: %w", p.name, err)
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited before answering its health check (%v); its output:\n%s", p.name, p.err, p.logTail())
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%s did not answer %s within %v; its output:\n%s", p.name, url, timeout, p.logTail())
+			}
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// prefixWriter writes each line it is given with a prefix.
+type prefixWriter struct {
+	prefix string
+	w      io.Writer
+	mid    bool // in the middle of a line
+}
+
+func (pw *prefixWriter) Write(b []byte) (int, error) {
+	var sb strings.Builder
+	for _, c := range string(b) {
+		if !pw.mid {
+			sb.WriteString(pw.prefix)
+			pw.mid = true
+		}
+		sb.WriteRune(c)
+		if c == '\n' {
+			pw.mid = false
+		}
+	}
+	if _, err := io.WriteString(pw.w, sb.String()); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}

@@ -1,0 +1,17 @@
+//go:build !unix
+
+package e2e
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// processGroupAttr returns nil: process groups are a Unix notion.
+func processGroupAttr() *syscall.SysProcAttr { return nil }
+
+// terminateGroup kills cmd's process: there is no gentler portable signal.
+func terminateGroup(cmd *exec.Cmd) { cmd.Process.Kill() }
+
+// killGroup kills cmd's process.
+func killGroup(cmd *exec.Cmd) { cmd.Process.Kill() }

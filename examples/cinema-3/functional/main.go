@@ -1,0 +1,86 @@
+// Command functional is the functional test of cinema-3, a port of the original's
+// functional/test_user_bookings.py: it sends one plain request to the entry service,
+// GET /users/chris_rivers/bookings, and checks the answer, asking the coordinator
+// whether faults were injected for the conditional parts. It exits 0 when the test
+// passes and 1 when it fails.
+//
+// It finds the entry service at USERS_URL (default http://127.0.0.1:5000) and the
+// coordinator at FILIBUSTER_URL; with FILIBUSTER_URL unset no fault is ever injected.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/filibuster-go/filibuster-gen/runtime"
+)
+
+// expectedBody is the answer when the user's bookings are found.
+const expectedBody = `{"20151201": [{"rating": 8.8, "title": "Creed", "uri": "/movies/267eedb8-0f5d-42d5-8f43-72426b9fb3e6"}]}`
+
+func main() {
+	base := os.Getenv("USERS_URL")
+	if base == "" {
+		base = "http://127.0.0.1:5000"
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(base + "/users/chris_rivers/bookings")
+	if err != nil {
+		fail(fmt.Errorf("requesting the user's bookings: %w", err))
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		fail(fmt.Errorf("reading the user's bookings: %w", err))
+	}
+	if err := check(resp.StatusCode, body); err != nil {
+		fail(err)
+	}
+	fmt.Println("PASS")
+}
+
+// fail reports err and exits with status 1.
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+	os.Exit(1)
+}
+
+// jsonEqual reports whether body holds the same JSON value as want.
+func jsonEqual(body []byte, want string) bool {
+	var got, exp any
+	if err := json.Unmarshal(body, &got); err != nil {
+		return false
+	}
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		panic(fmt.Sprintf("bad expected body %s: %v", want, err))
+	}
+	return reflect.DeepEqual(got, exp)
+}
+
+// check asserts what test_user_bookings.py asserts: without a fault, the answer is 200
+// with the expected bookings; with one, the status is 503, 404 or 200, and a 200 still
+// carries the expected bookings (the retry hid the fault).
+func check(status int, body []byte) error {
+	if !runtime.WasFaultInjected() {
+		if status != http.StatusOK {
+			return fmt.Errorf("status %d although no fault was injected", status)
+		}
+		if !jsonEqual(body, expectedBody) {
+			return fmt.Errorf("status 200 with body %q, want %s", body, expectedBody)
+		}
+		return nil
+	}
+	if !slices.Contains([]int{http.StatusServiceUnavailable, http.StatusNotFound, http.StatusOK}, status) {
+		return fmt.Errorf("status %d, want 503, 404 or 200", status)
+	}
+	if status == http.StatusOK && !jsonEqual(body, expectedBody) {
+		return fmt.Errorf("status 200 with body %q, want %s", body, expectedBody)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+// Command users is the users service of cinema-5, a Go port of the Filibuster corpus
+// application of the same name. It is the application's entry service:
+// GET /users/<username>/bookings is the route the functional test calls.
+//
+// It listens on the address given by -addr and finds the bookings and movies services at
+// BOOKINGS_URL (default http://127.0.0.1:5003) and MOVIES_URL (default
+// http://127.0.0.1:5001).
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"flag"
+	"io"
+	"log"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+)
+
+//go:embed users.json
+var usersJSON []byte
+
+// user is one entry of users.json.
+type user struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	LastActive int64  `json:"last_active"`
+}
+
+// users maps a username to its record.
+var users map[string]user
+
+// bookingsURL and moviesURL are the base URLs of the services users calls.
+var (
+	bookingsURL = envOr("BOOKINGS_URL", "http://127.0.0.1:5003")
+	moviesURL   = envOr("MOVIES_URL", "http://127.0.0.1:5001")
+)
+
+// The timeouts of the calls to each service (networking.json's timeout-seconds).
+const (
+	bookingsTimeout = 10 * time.Second
+	moviesTimeout   = 10 * time.Second
+)
+
+// bookedMovie is one resolved booking, as returned to the caller.
+type bookedMovie struct {
+	Rating float64 `json:"rating"`
+	Title  string  `json:"title"`
+	URI    string  `json:"uri"`
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:5000", "address to listen on")
+	flag.Parse()
+
+	if err := json.Unmarshal(usersJSON, &users); err != nil {
+		log.Fatalf("users: parsing users.json: %v", err)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", index)
+	mux.HandleFunc("GET /health-check", healthCheck)
+	mux.HandleFunc("GET /users", usersList)
+	mux.HandleFunc("GET /users/{username}", userRecord)
+	mux.HandleFunc("GET /users/{username}/bookings", userBookings)
+	mux.HandleFunc("GET /users/{username}/suggested", userSuggested)
+
+	log.Printf("users: listening on %s", *addr)
+	log.Fatal(http.ListenAndServe(*addr, mux))
+}
+
+// index describes the service's resources.
+func index(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]any{
+		"uri": "/",
+		"subresource_uris": map[string]string{
+			"users":     "/users",
+			"user":      "/users/<username>",
+			"bookings":  "/users/<username>/bookings",
+			"suggested": "/users/<username>/suggested",
+		},
+	})
+}
+
+// healthCheck answers the start-up probe.
+func healthCheck(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]string{"status": "OK"})
+}
+
+// usersList returns every user.
+func usersList(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, users)
+}
+
+// userRecord returns one user, or 404.
+func userRecord(w http.ResponseWriter, r *http.Request) {
+	username := r.PathValue("username")
+	record, ok := users[username]
+	if !ok {
+		http.Error(w, "User '"+username+"' not found.", http.StatusNotFound)
+		return
+	}
+	writeJSON(w, record)
+}
+
+// defaultBookings is what userBookings uses when the bookings service cannot answer.
+var defaultBookings = map[string][]string{"20151201": {"267eedb8-0f5d-42d5-8f43-72426b9fb3e6"}}
+
+// defaultMovie is what userBookings uses when the movies service cannot answer.
+var defaultMovie = bookedMovie{
+	Rating: 8.8,
+	Title:  "Creed",
+	URI:    "/movies/267eedb8-0f5d-42d5-8f43-72426b9fb3e6",
+}
+
+// userBookings returns the user's bookings with each movie's title, rating and uri. Every
+// call has a default response: when bookings or movies fails in any way (an error or any
+// status but 200), it uses defaultBookings or defaultMovie instead, so it answers 200 for
+// every known user and 404 only for an unknown one.
+func userBookings(w http.ResponseWriter, r *http.Request) {
+	username := r.PathValue("username")
+	if _, ok := users[username]; !ok {
+		http.Error(w, "User '"+username+"' not found.", http.StatusNotFound)
+		return
+	}
+
+	fallback := false
+	client := &http.Client{Timeout: bookingsTimeout}
+	resp, err := client.Get(bookingsURL + "/bookings/" + username)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err != nil {
+		fallback = true
+	}
+	var userBookings map[string][]string
+	if !fallback && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(body, &userBookings); err != nil {
+			http.Error(w, "decoding the bookings: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+	} else {
+		userBookings = defaultBookings
+	}
+
+	result := make(map[string][]bookedMovie)
+	// Dates come in ascending order in the bookings data, so sorting them gives the
+	// original's iteration order.
+	for _, date := range slices.Sorted(maps.Keys(userBookings)) {
+		result[date] = []bookedMovie{}
+		for _, movieid := range userBookings[date] {
+			fallback := false
+			client := &http.Client{Timeout: moviesTimeout}
+			resp, err := client.Get(moviesURL + "/movies/" + movieid)
+			var body []byte
+			if err == nil {
+				body, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if err != nil {
+				fallback = true
+			}
+			movie := defaultMovie
+			if !fallback && resp.StatusCode == http.StatusOK {
+				if err := json.Unmarshal(body, &movie); err != nil {
+					http.Error(w, "decoding the movie: "+err.Error(), http.StatusInternalServerError)
+					return
+				}
+			}
+			result[date] = append(result[date], movie)
+		}
+	}
+	writeJSON(w, result)
+}
+
+// userSuggested would return movie suggestions; as in the original it is not
+// implemented and always fails with 500.
+func userSuggested(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "Not implemented.", http.StatusInternalServerError)
+}
+
+// envOr returns the environment variable key, or def when it is unset or empty.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// writeJSON writes v as a 200 JSON response, as Flask's jsonify does.
+func writeJSON(w http.ResponseWriter, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(append(body, '\n'))
+}
