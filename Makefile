@@ -40,11 +40,13 @@ conformance:
 
 ## demo: cinema-3 end to end with the embedded coordinator.
 demo:
-	@echo "demo not implemented yet"; exit 1
+	$(GO) run ./cmd/filibuster-gen run examples/cinema-3
 
 ## corpus: cinema-1..8, with and without dynamic reduction.
 corpus:
-	@true
+	$(GO) run ./cmd/filibuster-gen run --corpus --quiet \
+		examples/cinema-1 examples/cinema-2 examples/cinema-3 examples/cinema-4 \
+		examples/cinema-5 examples/cinema-6 examples/cinema-7 examples/cinema-8
 
 ## realworld: instrument public modules and run their own test suites.
 realworld:

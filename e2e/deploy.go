@@ -38,9 +38,13 @@ type StartOptions struct {
 	// Echo, when not nil, receives the services' output, each line prefixed with the
 	// service's name. The output is always kept in the work directory's logs.
 	Echo io.Writer
+	// StrictPorts fails instead of moving to other ports when one of the
+	// application's usual ports is taken (for replaying a counterexample).
+	StrictPorts bool
 }
 
-// Start starts every service of the application on free ports of 127.0.0.1 and waits
+// Start starts every service of the application on free ports of 127.0.0.1 (the same
+// ones every time when they are free, see appPorts) and waits
 // until each answers its health check. Each service is started as
 //
 //	<binary> -addr 127.0.0.1:<port> <args...>
@@ -48,7 +52,7 @@ type StartOptions struct {
 // with <NAME>_URL=http://127.0.0.1:<port> set for every service of the application (see
 // URLVar). On error, the services already started are stopped.
 func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
-	ports, err := freePorts(len(a.Config.Services))
+	ports, err := appPorts(a.Config.Name, len(a.Config.Services), opts.StrictPorts)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,11 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	// The services must be running before the coordinator can run the functional test,
 	// and the functional test needs their addresses: start them first. They only talk
 	// to the coordinator once a test sends them a request.
-	dep, err := a.Start(ctx, StartOptions{FilibusterURL: filibusterURL, Echo: opts.Echo})
+	dep, err := a.Start(ctx, StartOptions{
+		FilibusterURL: filibusterURL,
+		Echo:          opts.Echo,
+		StrictPorts:   opts.Replay != "",
+	})
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -91,17 +93,53 @@ func (p *process) logTail() string {
 	return strings.Join(lines, "\n")
 }
 
-// freePorts returns n distinct TCP ports free on 127.0.0.1. The ports are released
-// before returning, so another process could take one; startup then fails clearly.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+// Ports are part of what the coordinator sees: a call's execution index hashes its URL
+// without the host, "port/path". A counterexample names its faults by execution index,
+// so replaying it needs the services on the ports they had when it was written. The
+// runner therefore picks ports deterministically from the application's name, in a
+// range below Linux's ephemeral ports, and moves on to other candidates only when a
+// port is taken.
+const (
+	portBase       = 20000
+	portRange      = 12000
+	portCandidates = 32
+)
+
+// appPorts returns n consecutive ports free on 127.0.0.1 for the application named name:
+// the first of its candidate blocks whose ports are all free. With strict, only the
+// first candidate is tried, so that a replay gets the ports its counterexample was
+// recorded with or fails. The ports are released before returning, so another process
+// could take one; startup then fails clearly.
+func appPorts(name string, n int, strict bool) ([]int, error) {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	seed := int(h.Sum32() % portRange)
+	tries := portCandidates
+	if strict {
+		tries = 1
+	}
+	var lastErr error
+	for k := range tries {
+		first := portBase + (seed+k*1009)%(portRange-n)
+		ports, err := tryPorts(first, n)
+		if err == nil {
+			return ports, nil
+		}
+		lastErr = err
+	}
+	return nil, fmt.Errorf("finding %d free ports for %s: %w", n, name, lastErr)
+}
+
+// tryPorts reports whether first..first+n-1 can all be listened on at 127.0.0.1.
+func tryPorts(first, n int) ([]int, error) {
+	var ports []int
+	for p := first; p < first+n; p++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err != nil {
-			return nil, fmt.Errorf("finding a free port: %w", err)
+			return nil, err
 		}
 		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }

@@ -1,18 +1,161 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
+	"github.com/filibuster-go/filibuster-gen/e2e"
 	"github.com/spf13/cobra"
 )
 
-// Placeholder until the end-to-end runner lands.
+// newRunCmd returns the run command: generate, build, start and explore an application
+// described by its filibuster.json (docs/run.md), or, with --corpus, every application
+// given with and without dynamic reduction.
 func newRunCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "run [dir]",
+	var (
+		disableDR      bool
+		replay         string
+		counterexample string
+		analysisFile   string
+		workDir        string
+		maxTests       int
+		verbose        bool
+		quiet          bool
+		corpus         bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run [flags] dir...",
 		Short: "Generate, build, start and explore an application end to end",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("run not implemented yet")
+		Long: `Run instruments the services of the application in dir (described by
+dir/filibuster.json), derives its analysis file, builds the services and the
+functional test, starts a coordinator and the services on free ports of 127.0.0.1,
+explores every failure the analysis names, stops everything and prints a summary.
+
+It exits 0 when every test execution passed, 1 when one failed (the counterexample is
+written to --counterexample-out and can be replayed with --counterexample-file), and 2
+on any other error.
+
+With --corpus, each dir is explored with dynamic reduction off and on and the numbers
+of test executions are compared with the expected ones of its filibuster.json.`,
+		Args:          cobra.MinimumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+
+			if corpus {
+				return runCorpus(ctx, args, stdout, stderr, quiet)
+			}
+			if len(args) != 1 {
+				return exitError{2, "run takes one application directory (or several with --corpus)"}
+			}
+			opts := e2e.Options{
+				Dir:          args[0],
+				AnalysisFile: analysisFile,
+				WorkDir:      workDir,
+				ExploreOptions: e2e.ExploreOptions{
+					DynamicReduction:   !disableDR,
+					CounterexampleFile: counterexample,
+					Replay:             replay,
+					MaxTests:           maxTests,
+				},
+			}
+			if !quiet {
+				opts.Log = stderr
+				opts.Progress = stderr
+			}
+			if verbose {
+				opts.Echo = stderr
+			}
+			return runOne(ctx, opts, stdout)
 		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&disableDR, "disable-dynamic-reduction", false, "explore without dynamic reduction")
+	f.StringVar(&replay, "counterexample-file", "", "replay this counterexample `file` instead of exploring")
+	f.StringVar(&counterexample, "counterexample-out", "counterexample.json", "write a failing execution's counterexample to `file`")
+	f.StringVar(&analysisFile, "analysis-file", "", "use this analysis `file` instead of the static analysis")
+	f.StringVar(&workDir, "work-dir", "", "keep generated files, binaries and logs in `dir` (default: a temporary directory, removed)")
+	f.IntVar(&maxTests, "max-tests", 0, "stop after `n` test executions (0: no limit)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "show the services' output")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVar(&corpus, "corpus", false, "explore each dir with and without dynamic reduction and compare with its expected counts")
+	return cmd
+}
+
+// runOne runs one application and prints its summary.
+func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer) error {
+	res, err := e2e.Run(ctx, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitError{130, "interrupted; every service was stopped"}
+		}
+		return exitError{2, err.Error()}
+	}
+	s := res.Summary
+	mode := "on"
+	if !opts.DynamicReduction {
+		mode = "off"
+	}
+	if opts.Replay != "" {
+		fmt.Fprintf(stdout, "%s: replayed %s: ", res.Name, opts.Replay)
+		if s.Failed {
+			fmt.Fprintln(stdout, "the functional test failed again (reproduced)")
+			return exitError{1, ""}
+		}
+		fmt.Fprintln(stdout, "the functional test passed")
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s: %d test executions ran, %d pruned by dynamic reduction (%s), %d attempted",
+		res.Name, s.ExecutionsRan, s.Pruned, mode, s.TestsAttempted)
+	if s.Failed {
+		fmt.Fprintln(stdout, "; a test execution FAILED")
+	} else {
+		fmt.Fprintln(stdout, "; all passed")
+	}
+	fmt.Fprintf(stdout, "  generate %v (%d sites), analysis %v, build %v, exploration %v\n",
+		round(res.GenerateTime), res.Sites, round(res.AnalysisTime), round(res.BuildTime), round(s.Elapsed))
+	if s.Failed {
+		fmt.Fprintf(stdout, "  counterexample written to %s; replay it with:\n", opts.CounterexampleFile)
+		fmt.Fprintf(stdout, "    filibuster-gen run %s --counterexample-file %s\n", opts.Dir, opts.CounterexampleFile)
+		return exitError{1, ""}
+	}
+	return nil
+}
+
+// runCorpus explores every application with and without dynamic reduction and fails
+// unless every count matches.
+func runCorpus(ctx context.Context, dirs []string, stdout, stderr io.Writer, quiet bool) error {
+	opts := e2e.CorpusOptions{Dirs: dirs, Out: stdout}
+	if !quiet {
+		opts.Log = stderr
+	}
+	rows, err := e2e.Corpus(ctx, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitError{130, "interrupted; every service was stopped"}
+		}
+		return exitError{2, err.Error()}
+	}
+	for _, r := range rows {
+		if !r.Match() {
+			return exitError{1, ""}
+		}
+	}
+	if len(rows) != 2*len(dirs) {
+		return exitError{1, ""}
+	}
+	return nil
+}
+
+// round rounds d for display.
+func round(d time.Duration) time.Duration {
+	return d.Round(10 * time.Millisecond)
 }
