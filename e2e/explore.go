@@ -27,6 +27,9 @@ type ExploreOptions struct {
 	Progress io.Writer
 	// Echo, when not nil, receives the services' output.
 	Echo io.Writer
+	// Trace, when not nil, receives every request the coordinator gets and its answer,
+	// one JSON object per line (see tracer).
+	Trace io.Writer
 }
 
 // Explore starts a coordinator on a free port of 127.0.0.1, starts the application's
@@ -66,7 +69,11 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 		CounterexampleFile: opts.CounterexampleFile,
 		Replay:             opts.Replay,
 	})
-	srv := &http.Server{Handler: coord, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = coord
+	if opts.Trace != nil {
+		handler = &tracer{next: coord, w: opts.Trace}
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	defer func() {

@@ -27,6 +27,7 @@ func newRunCmd() *cobra.Command {
 		verbose        bool
 		quiet          bool
 		corpus         bool
+		traceFile      string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] dir...",
@@ -74,6 +75,14 @@ of test executions are compared with the expected ones of its filibuster.json.`,
 			if verbose {
 				opts.Echo = stderr
 			}
+			if traceFile != "" {
+				f, err := os.Create(traceFile)
+				if err != nil {
+					return exitError{2, err.Error()}
+				}
+				defer f.Close()
+				opts.Trace = f
+			}
 			return runOne(ctx, opts, stdout)
 		},
 	}
@@ -86,6 +95,7 @@ of test executions are compared with the expected ones of its filibuster.json.`,
 	f.IntVar(&maxTests, "max-tests", 0, "stop after `n` test executions (0: no limit)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "show the services' output")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
+	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
 	f.BoolVar(&corpus, "corpus", false, "explore each dir with and without dynamic reduction and compare with its expected counts")
 	return cmd
 }
