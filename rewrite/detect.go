@@ -1,0 +1,524 @@
+package rewrite
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Kinds of site.
+const (
+	KindClient  = "client"  // an outgoing call
+	KindHandler = "handler" // a handler registration or a served handler
+	KindServer  = "server"  // an (*http.Server) method that serves srv.Handler
+)
+
+// ignoreDirective opts a statement or declaration out of instrumentation.
+const ignoreDirective = "//filibuster:ignore"
+
+// form says how one net/http function or method is rewritten.
+type form struct {
+	kind    string
+	wrapper string // runtime function called instead, or that wraps an argument
+	arg     int    // for handler forms: index of the handler argument
+	method  bool   // a method whose receiver is passed to the wrapper
+}
+
+// forms maps (*types.Func).FullName of every net/http entry point we instrument.
+var forms = map[string]form{
+	"net/http.Get":      {kind: KindClient, wrapper: "Get"},
+	"net/http.Head":     {kind: KindClient, wrapper: "Head"},
+	"net/http.Post":     {kind: KindClient, wrapper: "Post"},
+	"net/http.PostForm": {kind: KindClient, wrapper: "PostForm"},
+
+	"(*net/http.Client).Do":       {kind: KindClient, wrapper: "ClientDo", method: true},
+	"(*net/http.Client).Get":      {kind: KindClient, wrapper: "ClientGet", method: true},
+	"(*net/http.Client).Head":     {kind: KindClient, wrapper: "ClientHead", method: true},
+	"(*net/http.Client).Post":     {kind: KindClient, wrapper: "ClientPost", method: true},
+	"(*net/http.Client).PostForm": {kind: KindClient, wrapper: "ClientPostForm", method: true},
+
+	"net/http.Handle":                   {kind: KindHandler, wrapper: "Handler", arg: 1},
+	"net/http.HandleFunc":               {kind: KindHandler, wrapper: "HandlerFunc", arg: 1},
+	"(*net/http.ServeMux).Handle":       {kind: KindHandler, wrapper: "Handler", arg: 1},
+	"(*net/http.ServeMux).HandleFunc":   {kind: KindHandler, wrapper: "HandlerFunc", arg: 1},
+	"net/http.ListenAndServe":           {kind: KindHandler, wrapper: "Handler", arg: 1},
+	"net/http.ListenAndServeTLS":        {kind: KindHandler, wrapper: "Handler", arg: 3},
+	"net/http.Serve":                    {kind: KindHandler, wrapper: "Handler", arg: 1},
+	"net/http.ServeTLS":                 {kind: KindHandler, wrapper: "Handler", arg: 1},
+	"(*net/http.Server).ListenAndServe": {kind: KindServer, wrapper: "Server", method: true},
+	"(*net/http.Server).ListenAndServeTLS": {
+		kind: KindServer, wrapper: "Server", method: true,
+	},
+	"(*net/http.Server).Serve":    {kind: KindServer, wrapper: "Server", method: true},
+	"(*net/http.Server).ServeTLS": {kind: KindServer, wrapper: "Server", method: true},
+}
+
+// SiteInfo describes one call site or handler registration found by the generator.
+type SiteInfo struct {
+	ID           string `json:"id"`
+	Package      string `json:"package"`
+	File         string `json:"file"` // module-relative, slash-separated
+	Line         int    `json:"line"`
+	Column       int    `json:"column"`
+	Func         string `json:"func"`
+	Callee       string `json:"callee"`
+	Kind         string `json:"kind"`
+	Instrumented bool   `json:"instrumented"`
+	Reason       string `json:"reason,omitempty"` // why it was not instrumented
+}
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+// fileScan is what the generator found in one file.
+type fileScan struct {
+	sites []SiteInfo
+	edits []edit
+}
+
+// scanner finds and rewrites the sites of one file.
+type scanner struct {
+	pkg     *packages.Package
+	file    *ast.File
+	tf      *token.File
+	src     []byte
+	modPath string
+	relFile string
+	alias   string
+
+	ignored  map[int]bool   // lines holding the ignore directive
+	ordinals map[string]int // "func\x00callee" -> count so far
+	out      fileScan
+}
+
+// scanFile finds every net/http site of file and the edits that instrument it.
+func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string) fileScan {
+	s := &scanner{
+		pkg:      pkg,
+		file:     file,
+		tf:       pkg.Fset.File(file.Pos()),
+		src:      src,
+		modPath:  modPath,
+		relFile:  relFile,
+		alias:    alias,
+		ignored:  make(map[int]bool),
+		ordinals: make(map[string]int),
+	}
+	for _, cg := range file.Comments {
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, ignoreDirective) {
+				s.ignored[s.line(c.Pos())] = true
+			}
+		}
+	}
+	for _, decl := range file.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if d.Body != nil {
+				s.walk(d, funcName(pkg.Name, d), []ast.Node{d})
+			}
+		case *ast.GenDecl:
+			s.walk(d, pkg.Name+".init", []ast.Node{d})
+		}
+	}
+	return s.out
+}
+
+// funcName names a declared function as the runtime reports it: "main.handler",
+// "(*main.api).fetch".
+func funcName(pkgName string, d *ast.FuncDecl) string {
+	if d.Recv == nil || len(d.Recv.List) == 0 {
+		return pkgName + "." + d.Name.Name
+	}
+	t := d.Recv.List[0].Type
+	star := ""
+	if se, ok := t.(*ast.StarExpr); ok {
+		star, t = "*", se.X
+	}
+	// Drop type parameters: T[K] -> T.
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t = x.X
+	case *ast.IndexListExpr:
+		t = x.X
+	}
+	name := "?"
+	if id, ok := t.(*ast.Ident); ok {
+		name = id.Name
+	}
+	return fmt.Sprintf("(%s%s.%s).%s", star, pkgName, name, d.Name.Name)
+}
+
+// walk visits root's subtree; fn names the innermost enclosing function and stack holds
+// the ancestors of the node being visited.
+func (s *scanner) walk(root ast.Node, fn string, stack []ast.Node) {
+	literals := 0
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			if n != root {
+				literals++
+				s.walk(n, fmt.Sprintf("%s.func%d", fn, literals), stack)
+				return false
+			}
+		case *ast.CallExpr:
+			s.call(n, fn, stack)
+		case *ast.SelectorExpr:
+			s.methodValue(n, fn, stack)
+		case *ast.Ident:
+			s.funcValue(n, fn, stack)
+		}
+		stack = append(stack, n)
+		return true
+	})
+}
+
+func (s *scanner) line(p token.Pos) int { return s.tf.Line(p) }
+
+func (s *scanner) offset(p token.Pos) int { return s.tf.Offset(p) }
+
+func (s *scanner) text(n ast.Node) string {
+	return string(s.src[s.offset(n.Pos()):s.offset(n.End())])
+}
+
+// isIgnored reports whether an ignore directive covers a node on stack: the directive is
+// on the line of a statement or declaration, on the line above it, or in its doc comment.
+func (s *scanner) isIgnored(stack []ast.Node) bool {
+	for _, n := range stack {
+		switch n := n.(type) {
+		case ast.Stmt, ast.Decl, ast.Spec:
+			l := s.line(n.Pos())
+			if s.ignored[l] || s.ignored[l-1] {
+				return true
+			}
+			var doc *ast.CommentGroup
+			switch d := n.(type) {
+			case *ast.FuncDecl:
+				doc = d.Doc
+			case *ast.GenDecl:
+				doc = d.Doc
+			}
+			if doc != nil {
+				for _, c := range doc.List {
+					if strings.HasPrefix(c.Text, ignoreDirective) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// newSite records a site at pos and returns it with its static id.
+func (s *scanner) newSite(pos token.Pos, fn, callee, kind string) SiteInfo {
+	key := fn + "\x00" + callee
+	s.ordinals[key]++
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d", s.modPath, s.relFile, fn, callee, s.ordinals[key])
+	p := s.pkg.Fset.Position(pos)
+	return SiteInfo{
+		ID:      hex.EncodeToString(h.Sum(nil)[:16]),
+		Package: s.pkg.PkgPath,
+		File:    s.relFile,
+		Line:    p.Line,
+		Column:  p.Column,
+		Func:    fn,
+		Callee:  callee,
+		Kind:    kind,
+	}
+}
+
+// skip records a site that is not instrumented.
+func (s *scanner) skip(site SiteInfo, reason string) {
+	site.Reason = reason
+	s.out.sites = append(s.out.sites, site)
+}
+
+// call handles one call expression.
+func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
+	info := s.pkg.TypesInfo
+	callee := typeutil.StaticCallee(info, call)
+	if callee == nil {
+		s.interfaceCall(call, fn, stack)
+		return
+	}
+	name := callee.FullName()
+	f, ok := forms[name]
+	if !ok {
+		return
+	}
+	site := s.newSite(call.Pos(), fn, name, f.kind)
+	if s.isIgnored(append(stack, call)) {
+		s.skip(site, "ignored by "+ignoreDirective)
+		return
+	}
+	lit := s.siteLiteral(site)
+	switch f.kind {
+	case KindClient:
+		scope := s.scope(call.Pos())
+		prefix := fmt.Sprintf("%s.%s(%s, %s, ", s.alias, f.wrapper, lit, scope)
+		if f.method {
+			recv, reason := s.receiver(call)
+			if reason != "" {
+				s.skip(site, reason)
+				return
+			}
+			prefix += recv + ", "
+		}
+		if len(call.Args) == 0 {
+			prefix = strings.TrimSuffix(prefix, ", ")
+		}
+		s.replace(s.offset(call.Fun.Pos()), s.offset(call.Lparen)+1, prefix)
+	case KindHandler:
+		if f.arg >= len(call.Args) || call.Ellipsis.IsValid() {
+			s.skip(site, "unexpected arguments")
+			return
+		}
+		arg := call.Args[f.arg]
+		if isNil(info, arg) && f.wrapper == "HandlerFunc" {
+			s.skip(site, "nil handler func")
+			return
+		}
+		s.out.edits = append(s.out.edits,
+			edit{start: s.offset(arg.Pos()), end: s.offset(arg.Pos()), text: fmt.Sprintf("%s.%s(%s, ", s.alias, f.wrapper, lit)},
+			edit{start: s.offset(arg.End()), end: s.offset(arg.End()), text: ")"})
+	case KindServer:
+		recv, reason := s.receiver(call)
+		if reason != "" {
+			s.skip(site, reason)
+			return
+		}
+		sel := call.Fun.(*ast.SelectorExpr)
+		s.replace(s.offset(sel.X.Pos()), s.offset(sel.X.End()), fmt.Sprintf("%s.%s(%s, %s)", s.alias, f.wrapper, lit, recv))
+	}
+	site.Instrumented = true
+	s.out.sites = append(s.out.sites, site)
+}
+
+// replace records an edit that replaces src[start:end]. Newlines in the replaced text
+// are kept at the end of the replacement, after a comma or parenthesis, so every later
+// line keeps its number.
+func (s *scanner) replace(start, end int, text string) {
+	if n := strings.Count(string(s.src[start:end]), "\n"); n > 0 {
+		text += strings.Repeat("\n", n)
+	}
+	s.out.edits = append(s.out.edits, edit{start: start, end: end, text: text})
+}
+
+// siteLiteral is the runtime.Site composite literal for site.
+func (s *scanner) siteLiteral(site SiteInfo) string {
+	return fmt.Sprintf("%s.Site{ID: %q, File: %q, Line: %d, Func: %q}", s.alias, site.ID, site.File, site.Line, site.Func)
+}
+
+// receiver returns the expression that yields the *http.Client or *http.Server a method
+// call is made on, following promotion through embedded fields, or a reason why it
+// cannot be written.
+func (s *scanner) receiver(call *ast.CallExpr) (expr, reason string) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", "method called through an expression the generator cannot rewrite"
+	}
+	selection := s.pkg.TypesInfo.Selections[sel]
+	if selection == nil {
+		return "", "method expression"
+	}
+	expr = s.text(sel.X)
+	if !simpleExpr(sel.X) {
+		expr = "(" + expr + ")"
+	}
+	t := selection.Recv()
+	path := selection.Index()
+	for _, i := range path[:len(path)-1] {
+		st, ok := deref(t).Underlying().(*types.Struct)
+		if !ok {
+			return "", "promoted method through a non-struct type"
+		}
+		field := st.Field(i)
+		expr += "." + field.Name()
+		t = field.Type()
+	}
+	if _, isPtr := t.Underlying().(*types.Pointer); !isPtr {
+		expr = "&" + expr
+	}
+	return expr, ""
+}
+
+// simpleExpr reports whether e can stand before a selector or after & unparenthesized.
+func simpleExpr(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return true
+	case *ast.SelectorExpr:
+		return simpleExpr(e.X)
+	case *ast.ParenExpr:
+		return true
+	}
+	return false
+}
+
+func deref(t types.Type) types.Type {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		return p.Elem()
+	}
+	return t
+}
+
+func isNil(info *types.Info, e ast.Expr) bool {
+	tv, ok := info.Types[e]
+	return ok && tv.IsNil()
+}
+
+// scope returns the name of the variable in scope at pos that carries the incoming
+// request's state: the innermost context.Context variable, or a *http.Request parameter
+// of an enclosing function; "nil" when there is none.
+func (s *scanner) scope(pos token.Pos) string {
+	pkgScope := s.pkg.Types.Scope()
+	inner := pkgScope.Innermost(pos)
+	for sc := inner; sc != nil && sc != pkgScope && sc != types.Universe; sc = sc.Parent() {
+		var found string
+		for _, name := range sc.Names() {
+			v, ok := sc.Lookup(name).(*types.Var)
+			if !ok || name == "_" || !v.Pos().IsValid() || v.Pos() >= pos {
+				continue
+			}
+			if !isContext(v.Type()) && !(isRequestPtr(v.Type()) && isParam(sc)) {
+				continue
+			}
+			// The name must still refer to v at pos.
+			if _, obj := inner.LookupParent(name, pos); obj != v {
+				continue
+			}
+			if found == "" || isContext(v.Type()) {
+				found = name
+			}
+		}
+		if found != "" {
+			return found
+		}
+	}
+	return "nil"
+}
+
+// isParam reports whether sc is a function scope (whose names are parameters and
+// results).
+func isParam(sc *types.Scope) bool {
+	return strings.HasPrefix(sc.String(), "function scope")
+}
+
+func isContext(t types.Type) bool {
+	n, ok := t.(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+func isRequestPtr(t types.Type) bool {
+	p, ok := t.(*types.Pointer)
+	if !ok {
+		return false
+	}
+	n, ok := p.Elem().(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http" && n.Obj().Name() == "Request"
+}
+
+// interfaceCall reports a dynamic call of a net/http method through an interface.
+func (s *scanner) interfaceCall(call *ast.CallExpr, fn string, stack []ast.Node) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return
+	}
+	selection := s.pkg.TypesInfo.Selections[sel]
+	if selection == nil || selection.Kind() != types.MethodVal {
+		return
+	}
+	if !types.IsInterface(selection.Recv()) {
+		return
+	}
+	m, ok := selection.Obj().(*types.Func)
+	if !ok || m.Name() != "Do" || !isDoSignature(m.Type().(*types.Signature)) {
+		return
+	}
+	site := s.newSite(call.Pos(), fn, m.FullName(), KindClient)
+	s.skip(site, "call through an interface: the dynamic callee is not known")
+}
+
+// isDoSignature reports whether sig is func(*http.Request) (*http.Response, error).
+func isDoSignature(sig *types.Signature) bool {
+	return sig.Params().Len() == 1 && isRequestPtr(sig.Params().At(0).Type()) && sig.Results().Len() == 2
+}
+
+// methodValue reports a net/http method used as a value (f := client.Do).
+func (s *scanner) methodValue(sel *ast.SelectorExpr, fn string, stack []ast.Node) {
+	selection := s.pkg.TypesInfo.Selections[sel]
+	if selection == nil || selection.Kind() != types.MethodVal || isCalled(sel, stack) {
+		return
+	}
+	m, ok := selection.Obj().(*types.Func)
+	if !ok {
+		return
+	}
+	if f, ok := forms[m.FullName()]; ok {
+		s.skip(s.newSite(sel.Pos(), fn, m.FullName(), f.kind), "method value: calls through it are not seen")
+	}
+}
+
+// funcValue reports a net/http function used as a value (get := http.Get).
+func (s *scanner) funcValue(id *ast.Ident, fn string, stack []ast.Node) {
+	f, ok := s.pkg.TypesInfo.Uses[id].(*types.Func)
+	if !ok || f.Pkg() == nil || f.Pkg().Path() != "net/http" {
+		return
+	}
+	fm, ok := forms[f.FullName()]
+	if !ok || f.Type().(*types.Signature).Recv() != nil {
+		return
+	}
+	if len(stack) > 0 {
+		if sel, ok := stack[len(stack)-1].(*ast.SelectorExpr); ok && sel.Sel == id {
+			if isCalled(sel, stack[:len(stack)-1]) {
+				return
+			}
+		}
+	}
+	if isCalled(id, stack) {
+		return
+	}
+	s.skip(s.newSite(id.Pos(), fn, f.FullName(), fm.kind), "function value: calls through it are not seen")
+}
+
+// isCalled reports whether e is the Fun of the innermost enclosing call on stack.
+func isCalled(e ast.Expr, stack []ast.Node) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.CallExpr:
+			return unparen(n.Fun) == e
+		case *ast.ParenExpr:
+			continue
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func unparen(e ast.Expr) ast.Expr {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}

@@ -1,0 +1,409 @@
+// Package rewrite finds the net/http client calls and handler registrations of Go
+// packages by type and writes instrumented copies of the files that hold them, in which
+// each is wrapped by a call into the runtime package with a static call-site descriptor.
+//
+// The originals are never modified. The copies go to an output directory (by default
+// .filibuster at the module root) together with overlay.json, for go build -overlay and
+// go test -overlay, and manifest.json, which lists every site found.
+//
+// The copies are made by splicing text into the original source, so every byte the
+// generator does not change stays as it was, and every line keeps its number except for
+// the one line that imports the runtime; a //line directive after that import maps the
+// rest of the file back to the original file and line, so panics, vet and coverage point
+// at the user's code.
+package rewrite
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// RuntimePath is the import path of the package instrumented code calls.
+const RuntimePath = "github.com/filibuster-go/filibuster-gen/runtime"
+
+// runtimeModule is the module that provides RuntimePath.
+const runtimeModule = "github.com/filibuster-go/filibuster-gen"
+
+// alias is the name under which instrumented files import the runtime. No Go code can
+// declare it by accident: the double underscore is reserved for generated code.
+const alias = "__filibuster"
+
+// Config says what to instrument and where to write the result.
+type Config struct {
+	Dir      string            // directory to run in (module root or below); "" means "."
+	Patterns []string          // package patterns; default ./...
+	Tags     string            // -tags, passed through to the build system
+	Out      string            // output directory; default <module root>/.filibuster
+	Services map[string]string // package directory (module-relative) -> service name
+}
+
+// Result is what Generate wrote.
+type Result struct {
+	Overlay string     // absolute path of overlay.json
+	Sites   []SiteInfo // every call site and handler found, instrumented or not
+}
+
+// Plan is the complete output of the generator, computed in memory.
+type Plan struct {
+	Out        string            // absolute output directory
+	ModuleRoot string            // absolute directory of the module's go.mod
+	Files      map[string][]byte // output-relative path -> content
+	Overlay    map[string]string // absolute original path -> absolute replacement
+	Sites      []SiteInfo
+}
+
+// Generate instruments the packages cfg names and writes the output directory,
+// replacing what it held before. On error nothing is written.
+func Generate(ctx context.Context, cfg Config) (*Result, error) {
+	plan, err := Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.Write(); err != nil {
+		return nil, err
+	}
+	return &Result{Overlay: filepath.Join(plan.Out, "overlay.json"), Sites: plan.Sites}, nil
+}
+
+// Build loads the packages cfg names and computes the generator's output without
+// writing anything.
+func Build(ctx context.Context, cfg Config) (*Plan, error) {
+	dir, err := filepath.Abs(cmp(cfg.Dir, "."))
+	if err != nil {
+		return nil, fmt.Errorf("resolving directory: %w", err)
+	}
+	patterns := cfg.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	pcfg := &packages.Config{
+		Context: ctx,
+		Dir:     dir,
+		Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+			packages.NeedImports | packages.NeedTypes | packages.NeedSyntax |
+			packages.NeedTypesInfo | packages.NeedModule,
+		Tests: true,
+	}
+	if cfg.Tags != "" {
+		pcfg.BuildFlags = []string{"-tags=" + cfg.Tags}
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("loading packages: %w", err)
+	}
+	if err := loadErrors(pkgs); err != nil {
+		return nil, err
+	}
+	mod := mainModule(pkgs)
+	if mod == nil {
+		return nil, fmt.Errorf("%s: no Go module found (run inside a module)", dir)
+	}
+	out := cfg.Out
+	if out == "" {
+		out = filepath.Join(mod.Dir, ".filibuster")
+	}
+	if out, err = filepath.Abs(out); err != nil {
+		return nil, fmt.Errorf("resolving output directory: %w", err)
+	}
+	plan := &Plan{
+		Out:        out,
+		ModuleRoot: mod.Dir,
+		Files:      make(map[string][]byte),
+		Overlay:    make(map[string]string),
+	}
+	if err := plan.instrument(pkgs, mod, cfg.Services); err != nil {
+		return nil, err
+	}
+	if len(plan.Overlay) > 0 {
+		if err := plan.addRuntime(mod); err != nil {
+			return nil, err
+		}
+	}
+	return plan, plan.finish()
+}
+
+func cmp(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// loadErrors reports the errors of every package that did not load or type-check,
+// each with its file:line.
+func loadErrors(pkgs []*packages.Package) error {
+	var msgs []string
+	seen := make(map[string]bool)
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			msg := e.Msg
+			if e.Pos != "" {
+				msg = e.Pos + ": " + e.Msg
+			}
+			if !seen[msg] {
+				seen[msg] = true
+				msgs = append(msgs, msg)
+			}
+		}
+	})
+	if len(msgs) == 0 {
+		return nil
+	}
+	sort.Strings(msgs)
+	return fmt.Errorf("packages do not build, nothing written:\n\t%s", strings.Join(msgs, "\n\t"))
+}
+
+// mainModule returns the module of the loaded packages.
+func mainModule(pkgs []*packages.Package) *packages.Module {
+	for _, p := range pkgs {
+		if p.Module != nil && p.Module.Main {
+			return p.Module
+		}
+	}
+	for _, p := range pkgs {
+		if p.Module != nil {
+			return p.Module
+		}
+	}
+	return nil
+}
+
+// instrument scans every file of the module's packages once and records the
+// instrumented copies of the files that changed.
+func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, services map[string]string) error {
+	done := make(map[string]bool)
+	sitesByPkgDir := make(map[string]int)
+	var mains []*packages.Package
+	for _, p := range pkgs {
+		if p.Module == nil || p.Module.Path != mod.Path {
+			continue
+		}
+		if p.Name == "main" && !strings.HasSuffix(p.ID, ".test]") && !strings.HasSuffix(p.PkgPath, ".test") {
+			mains = append(mains, p)
+		}
+		for i, file := range p.Syntax {
+			if i >= len(p.CompiledGoFiles) {
+				break
+			}
+			name := p.CompiledGoFiles[i]
+			if done[name] || !isGoSource(name, p.GoFiles) {
+				continue
+			}
+			done[name] = true
+			n, err := plan.instrumentFile(p, file, name, mod)
+			if err != nil {
+				return err
+			}
+			sitesByPkgDir[filepath.Dir(name)] += n
+		}
+	}
+	for _, p := range mains {
+		if len(p.GoFiles) == 0 {
+			continue
+		}
+		pdir := filepath.Dir(p.GoFiles[0])
+		if sitesByPkgDir[pdir] == 0 && !importsInstrumented(p, sitesByPkgDir) {
+			continue
+		}
+		rel, err := filepath.Rel(mod.Dir, pdir)
+		if err != nil {
+			return fmt.Errorf("package %s: %w", p.PkgPath, err)
+		}
+		rel = filepath.ToSlash(rel)
+		name := serviceName(rel, services)
+		path := filepath.Join(pdir, "zz_filibuster_service.go")
+		outRel := filepath.ToSlash(filepath.Join(rel, "zz_filibuster_service.go"))
+		plan.Files[outRel] = serviceFile(name)
+		plan.Overlay[path] = filepath.Join(plan.Out, filepath.FromSlash(outRel))
+	}
+	return nil
+}
+
+// importsInstrumented reports whether p imports a package of the module that holds an
+// instrumented site.
+func importsInstrumented(p *packages.Package, sitesByPkgDir map[string]int) bool {
+	for _, imp := range p.Imports {
+		for _, f := range imp.GoFiles {
+			if sitesByPkgDir[filepath.Dir(f)] > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serviceName is the service name of the main package in the module-relative
+// directory rel.
+func serviceName(rel string, services map[string]string) string {
+	if name, ok := services[rel]; ok {
+		return name
+	}
+	if name, ok := services["./"+rel]; ok {
+		return name
+	}
+	base := filepath.Base(filepath.FromSlash(rel))
+	if rel == "." || base == "." {
+		return "main"
+	}
+	return base
+}
+
+// isGoSource reports whether name is one of the package's own Go files (not a file
+// generated by cgo).
+func isGoSource(name string, goFiles []string) bool {
+	for _, f := range goFiles {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// instrumentFile scans one file and, when it holds instrumented sites, records its
+// copy. It returns the number of instrumented sites.
+func (plan *Plan) instrumentFile(p *packages.Package, file *ast.File, name string, mod *packages.Module) (int, error) {
+	rel, err := filepath.Rel(mod.Dir, name)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	rel = filepath.ToSlash(rel)
+	if strings.HasPrefix(rel, "../") || strings.HasPrefix(rel, ".filibuster/") {
+		return 0, nil
+	}
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return 0, fmt.Errorf("reading source: %w", err)
+	}
+	scan := scanFile(p, file, src, mod.Path, rel, alias)
+	plan.Sites = append(plan.Sites, scan.sites...)
+	if len(scan.edits) == 0 {
+		return 0, nil
+	}
+	if obj := p.Types.Scope().Lookup(alias); obj != nil {
+		return 0, fmt.Errorf("%s: package %s declares %s, which instrumented code needs for the runtime import", rel, p.PkgPath, alias)
+	}
+	content, err := applyEdits(src, scan.edits, file, p.Fset, name)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", rel, err)
+	}
+	plan.Files[rel] = content
+	plan.Overlay[name] = filepath.Join(plan.Out, filepath.FromSlash(rel))
+	n := 0
+	for _, s := range scan.sites {
+		if s.Instrumented {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// finish sorts the sites and adds the overlay and the manifest.
+func (plan *Plan) finish() error {
+	sort.SliceStable(plan.Sites, func(i, j int) bool {
+		a, b := plan.Sites[i], plan.Sites[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	overlay, err := json.MarshalIndent(struct {
+		Replace map[string]string
+	}{plan.Overlay}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding overlay: %w", err)
+	}
+	plan.Files["overlay.json"] = append(overlay, '\n')
+	sites := plan.Sites
+	if sites == nil {
+		sites = []SiteInfo{}
+	}
+	manifest, err := json.MarshalIndent(sites, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding manifest: %w", err)
+	}
+	plan.Files["manifest.json"] = append(manifest, '\n')
+	return nil
+}
+
+// Write replaces the output directory with the plan's files. It writes a sibling
+// directory first and renames it into place, so an error leaves the old output as it
+// was.
+func (plan *Plan) Write() error {
+	parent := filepath.Dir(plan.Out)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("creating output directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(plan.Out)+".tmp")
+	if err != nil {
+		return fmt.Errorf("creating output directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	for rel, content := range plan.Files {
+		path := filepath.Join(tmp, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+	}
+	if err := os.RemoveAll(plan.Out); err != nil {
+		return fmt.Errorf("removing old output: %w", err)
+	}
+	if err := os.Rename(tmp, plan.Out); err != nil {
+		return fmt.Errorf("moving output into place: %w", err)
+	}
+	return nil
+}
+
+// Stale returns the output-relative paths whose content on disk differs from the plan,
+// including files on disk that the plan does not have.
+func (plan *Plan) Stale() ([]string, error) {
+	var stale []string
+	for rel, want := range plan.Files {
+		got, err := os.ReadFile(filepath.Join(plan.Out, filepath.FromSlash(rel)))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("reading output: %w", err)
+		}
+		if err != nil || !bytes.Equal(got, want) {
+			stale = append(stale, rel)
+		}
+	}
+	err := filepath.WalkDir(plan.Out, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(plan.Out, path)
+		if err != nil {
+			return err
+		}
+		if _, ok := plan.Files[filepath.ToSlash(rel)]; !ok {
+			stale = append(stale, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading output: %w", err)
+	}
+	sort.Strings(stale)
+	return stale, nil
+}

@@ -1,0 +1,35 @@
+// Package templates holds the support files filibuster-gen writes next to instrumented
+// code.
+package templates
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"text/template"
+)
+
+//go:embed service.go.tmpl
+var serviceText string
+
+var service = template.Must(template.New("service").Parse(serviceText))
+
+// ServiceFile returns the Go file that names the service of a main package: an init
+// function that passes name to the runtime under the import alias.
+func ServiceFile(runtimePath, alias, name string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := service.Execute(&buf, struct{ RuntimePath, Alias, Name string }{runtimePath, alias, name})
+	if err != nil {
+		return nil, fmt.Errorf("service file: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+//go:embed runtime.go.mod.tmpl
+var runtimeModText string
+
+// RuntimeGoMod is the go.mod of the copy of the runtime written for modules that do
+// not depend on filibuster-gen.
+func RuntimeGoMod(module string) []byte {
+	return fmt.Appendf(nil, runtimeModText, module)
+}
