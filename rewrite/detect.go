@@ -97,6 +97,7 @@ type scanner struct {
 	alias   string
 
 	ignored  map[int]bool   // lines holding the ignore directive
+	dropped  []ast.Node     // source the edits remove (the callee of package-level calls)
 	ordinals map[string]int // "func\x00callee" -> count so far
 	out      fileScan
 }
@@ -131,7 +132,60 @@ func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFil
 			s.walk(d, pkg.Name+".init", []ast.Node{d})
 		}
 	}
+	s.blankUnusedImports()
 	return s.out
+}
+
+// blankUnusedImports turns into blank imports the imports whose every use the edits
+// remove (import "net/http" when its only use was http.Get), on the same line.
+func (s *scanner) blankUnusedImports() {
+	info := s.pkg.TypesInfo
+	for _, spec := range s.file.Imports {
+		var obj types.Object
+		if spec.Name != nil {
+			obj = info.Defs[spec.Name]
+			if obj == nil {
+				obj = info.Implicits[spec] // dot import
+			}
+		} else {
+			obj = info.Implicits[spec]
+		}
+		pn, ok := obj.(*types.PkgName)
+		if !ok {
+			continue
+		}
+		dot := spec.Name != nil && spec.Name.Name == "."
+		uses, dropped := 0, 0
+		ast.Inspect(s.file, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			used := info.Uses[id]
+			if used == nil {
+				return true
+			}
+			if used == pn || dot && used.Pkg() == pn.Imported() && used.Parent() == pn.Imported().Scope() {
+				uses++
+				for _, d := range s.dropped {
+					if d.Pos() <= id.Pos() && id.End() <= d.End() {
+						dropped++
+						break
+					}
+				}
+			}
+			return true
+		})
+		if uses == 0 || uses != dropped {
+			continue
+		}
+		if spec.Name != nil {
+			s.out.edits = append(s.out.edits, edit{start: s.offset(spec.Name.Pos()), end: s.offset(spec.Name.End()), text: "_"})
+		} else {
+			p := s.offset(spec.Path.Pos())
+			s.out.edits = append(s.out.edits, edit{start: p, end: p, text: "_ "})
+		}
+	}
 }
 
 // funcName names a declared function as the runtime reports it: "main.handler",
@@ -267,10 +321,14 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		s.skip(site, "ignored by "+ignoreDirective)
 		return
 	}
+	if s.aliasShadowed(call.Pos()) {
+		s.skip(site, "the name "+s.alias+" is declared in scope, so the runtime cannot be named here")
+		return
+	}
 	lit := s.siteLiteral(site)
 	switch f.kind {
 	case KindClient:
-		scope := s.scope(call.Pos())
+		scope := s.scope(call, stack)
 		prefix := fmt.Sprintf("%s.%s(%s, %s, ", s.alias, f.wrapper, lit, scope)
 		if f.method {
 			recv, reason := s.receiver(call)
@@ -282,6 +340,9 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		}
 		if len(call.Args) == 0 {
 			prefix = strings.TrimSuffix(prefix, ", ")
+		}
+		if !f.method {
+			s.dropped = append(s.dropped, call.Fun)
 		}
 		s.replace(s.offset(call.Fun.Pos()), s.offset(call.Lparen)+1, prefix)
 	case KindHandler:
@@ -308,6 +369,16 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 	}
 	site.Instrumented = true
 	s.out.sites = append(s.out.sites, site)
+}
+
+// aliasShadowed reports whether a declaration in scope at pos hides the runtime alias.
+func (s *scanner) aliasShadowed(pos token.Pos) bool {
+	inner := s.pkg.Types.Scope().Innermost(pos)
+	if inner == nil {
+		return false
+	}
+	_, obj := inner.LookupParent(s.alias, pos)
+	return obj != nil
 }
 
 // replace records an edit that replaces src[start:end]. Newlines in the replaced text
@@ -385,8 +456,38 @@ func isNil(info *types.Info, e ast.Expr) bool {
 
 // scope returns the name of the variable in scope at pos that carries the incoming
 // request's state: the innermost context.Context variable, or a *http.Request parameter
-// of an enclosing function; "nil" when there is none.
-func (s *scanner) scope(pos token.Pos) string {
+// of an enclosing function (a handler's r; a local *http.Request, or one passed to the
+// call, is the outgoing request); "nil" when there is none.
+func (s *scanner) scope(call *ast.CallExpr, stack []ast.Node) string {
+	pos := call.Pos()
+	params := make(map[*types.Var]bool)
+	for _, n := range stack {
+		var ft *ast.FuncType
+		switch f := n.(type) {
+		case *ast.FuncDecl:
+			ft = f.Type
+		case *ast.FuncLit:
+			ft = f.Type
+		}
+		if ft == nil || ft.Params == nil {
+			continue
+		}
+		for _, field := range ft.Params.List {
+			for _, name := range field.Names {
+				if v, ok := s.pkg.TypesInfo.Defs[name].(*types.Var); ok {
+					params[v] = true
+				}
+			}
+		}
+	}
+	// A request passed to the call itself is the outgoing one.
+	for _, arg := range call.Args {
+		if id, ok := unparen(arg).(*ast.Ident); ok {
+			if v, ok := s.pkg.TypesInfo.Uses[id].(*types.Var); ok {
+				delete(params, v)
+			}
+		}
+	}
 	pkgScope := s.pkg.Types.Scope()
 	inner := pkgScope.Innermost(pos)
 	for sc := inner; sc != nil && sc != pkgScope && sc != types.Universe; sc = sc.Parent() {
@@ -396,7 +497,7 @@ func (s *scanner) scope(pos token.Pos) string {
 			if !ok || name == "_" || !v.Pos().IsValid() || v.Pos() >= pos {
 				continue
 			}
-			if !isContext(v.Type()) && !(isRequestPtr(v.Type()) && isParam(sc)) {
+			if !isContext(v.Type()) && !(isRequestPtr(v.Type()) && params[v]) {
 				continue
 			}
 			// The name must still refer to v at pos.
@@ -412,12 +513,6 @@ func (s *scanner) scope(pos token.Pos) string {
 		}
 	}
 	return "nil"
-}
-
-// isParam reports whether sc is a function scope (whose names are parameters and
-// results).
-func isParam(sc *types.Scope) bool {
-	return strings.HasPrefix(sc.String(), "function scope")
 }
 
 func isContext(t types.Type) bool {

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"go/version"
 	"io/fs"
 	"os"
 	"path"
@@ -45,6 +46,12 @@ func (plan *Plan) addRuntime(mod *packages.Module) error {
 	for _, r := range f.Require {
 		if r.Mod.Path == runtimeModule {
 			return nil
+		}
+	}
+	// The main module's go line must be at least the runtime copy's.
+	if f.Go == nil || version.Compare("go"+f.Go.Version, "go"+templates.RuntimeGoVersion) < 0 {
+		if err := f.AddGoStmt(templates.RuntimeGoVersion); err != nil {
+			return fmt.Errorf("go.mod: %w", err)
 		}
 	}
 	copyDir := filepath.Join(plan.Out, "runtime-module")

@@ -25,11 +25,12 @@ func ServiceFile(runtimePath, alias, name string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-//go:embed runtime.go.mod.tmpl
-var runtimeModText string
+// RuntimeGoVersion is the go line of the runtime copy's go.mod: the oldest Go the
+// runtime's source needs.
+const RuntimeGoVersion = "1.22"
 
 // RuntimeGoMod is the go.mod of the copy of the runtime written for modules that do
 // not depend on filibuster-gen.
 func RuntimeGoMod(module string) []byte {
-	return fmt.Appendf(nil, runtimeModText, module)
+	return fmt.Appendf(nil, "module %s\n\ngo %s\n", module, RuntimeGoVersion)
 }

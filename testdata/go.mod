@@ -1,0 +1,7 @@
+module example.com/cases
+
+go 1.26.0
+
+require github.com/filibuster-go/filibuster-gen v0.0.0
+
+replace github.com/filibuster-go/filibuster-gen => ../
