@@ -50,7 +50,7 @@ corpus:
 
 ## realworld: instrument public modules and run their own test suites.
 realworld:
-	@echo "realworld not implemented yet"; exit 1
+	$(GO) run ./realworld $(REALWORLDFLAGS)
 
 clean:
 	rm -rf .filibuster bin

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// site is the part of an entry of the generator's .filibuster/manifest.json the
+// harness reports on.
+type site struct {
+	File         string `json:"file"`
+	Line         int    `json:"line"`
+	Callee       string `json:"callee"`
+	Kind         string `json:"kind"` // client, handler or server
+	Instrumented bool   `json:"instrumented"`
+	Reason       string `json:"reason"`
+}
+
+// readManifest reads the generator's manifest, a JSON array of sites.
+func readManifest(path string) ([]site, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest: %w", err)
+	}
+	var sites []site
+	if err := json.Unmarshal(data, &sites); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", path, err)
+	}
+	return sites, nil
+}
+
+// report is everything the harness found out about one module.
+type report struct {
+	Module      module
+	Err         error // the module could not be run to the end
+	BaseVet     *vetResult
+	Base        *suiteResult
+	GenTime     time.Duration
+	GenOutput   string
+	Sites       []site
+	ManifestErr error
+	Vet         *vetResult
+	Inert       *suiteResult
+	Coord       *suiteResult
+	CoordErr    error
+}
+
+// vetNew returns the vet diagnostics the instrumented copy has and the original has not.
+func (r *report) vetNew() []string {
+	if r.Vet == nil || r.Vet.Err == nil {
+		return nil
+	}
+	lines := r.Vet.newLines(r.BaseVet)
+	if len(lines) == 0 && r.BaseVet.Err == nil {
+		return []string{fmt.Sprintf("go vet: %v", r.Vet.Err)}
+	}
+	return lines
+}
+
+// mode returns a short verdict on one instrumented test run.
+func (r *report) mode(res *suiteResult) string {
+	switch {
+	case res == nil:
+		return "not run"
+	case res.Err != nil:
+		return "error"
+	}
+	if regs := compare(r.Module, r.Base, res); len(regs) > 0 {
+		return fmt.Sprintf("FAIL (%d)", len(regs))
+	}
+	pass, _, _ := res.counts()
+	return fmt.Sprintf("ok (%d)", pass)
+}
+
+// passed reports whether the module passed every check.
+func (r *report) passed() bool {
+	if r.Err != nil || r.ManifestErr != nil || r.CoordErr != nil || len(r.vetNew()) > 0 {
+		return false
+	}
+	for _, res := range []*suiteResult{r.Inert, r.Coord} {
+		if res == nil || res.Err != nil || len(compare(r.Module, r.Base, res)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// print writes the module's details: sites, generator time, and every failure.
+func (r *report) print(w io.Writer, verbose bool) {
+	if r.Base != nil && r.Base.Err == nil {
+		_, fail, _ := r.Base.counts()
+		if fail > 0 {
+			fmt.Fprintf(w, "    %d tests fail uninstrumented and are left out of the comparison\n", fail)
+		}
+	}
+	for name, reason := range r.Module.Exclude {
+		fmt.Fprintf(w, "    excluded %s: %s\n", name, reason)
+	}
+	if r.Sites != nil || r.GenTime > 0 {
+		fmt.Fprintf(w, "    generator: %v; %s\n", r.GenTime.Round(time.Millisecond), siteSummary(r.Sites))
+		for _, line := range skipReasons(r.Sites) {
+			fmt.Fprintf(w, "      skipped %s\n", line)
+		}
+	}
+	if r.ManifestErr != nil {
+		fmt.Fprintf(w, "    manifest: %v\n", r.ManifestErr)
+	}
+	for _, line := range r.vetNew() {
+		fmt.Fprintf(w, "    vet (instrumented only): %s\n", line)
+	}
+	for _, m := range []struct {
+		name string
+		res  *suiteResult
+	}{{"inert", r.Inert}, {"coordinator", r.Coord}} {
+		if m.res == nil || m.res.Err != nil {
+			continue
+		}
+		for _, reg := range compare(r.Module, r.Base, m.res) {
+			fmt.Fprintf(w, "    %s: %s: %s\n", m.name, reg.Name, reg.Got)
+			if verbose && reg.Output != "" {
+				fmt.Fprintf(w, "%s\n", indent(lastLines(reg.Output, 30), "        "))
+			}
+		}
+		if verbose && m.res.Stderr != "" {
+			fmt.Fprintf(w, "    %s: go test stderr:\n%s\n", m.name, indent(lastLines(m.res.Stderr, 30), "        "))
+		}
+	}
+	if r.CoordErr != nil {
+		fmt.Fprintf(w, "    coordinator: %v\n", r.CoordErr)
+	}
+	if r.Err != nil {
+		fmt.Fprintf(w, "    error: %v\n", r.Err)
+	}
+	verdict := "FAIL"
+	if r.passed() {
+		verdict = "ok"
+	}
+	fmt.Fprintf(w, "--- %s %s\n", verdict, r.Module)
+}
+
+// siteSummary counts the call sites and handlers found and instrumented.
+func siteSummary(sites []site) string {
+	var calls, callsIn, handlers, handlersIn int
+	for _, s := range sites {
+		if s.Kind == "client" {
+			calls++
+			if s.Instrumented {
+				callsIn++
+			}
+			continue
+		}
+		handlers++
+		if s.Instrumented {
+			handlersIn++
+		}
+	}
+	return fmt.Sprintf("call sites %d/%d instrumented, handlers %d/%d instrumented",
+		callsIn, calls, handlersIn, handlers)
+}
+
+// skipReasons returns one line per reason sites were skipped, with the count and the
+// first site, most frequent first.
+func skipReasons(sites []site) []string {
+	count := make(map[string]int)
+	first := make(map[string]site)
+	for _, s := range sites {
+		if s.Instrumented {
+			continue
+		}
+		if count[s.Reason] == 0 {
+			first[s.Reason] = s
+		}
+		count[s.Reason]++
+	}
+	reasons := make([]string, 0, len(count))
+	for reason := range count {
+		reasons = append(reasons, reason)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		if count[reasons[i]] != count[reasons[j]] {
+			return count[reasons[i]] > count[reasons[j]]
+		}
+		return reasons[i] < reasons[j]
+	})
+	var out []string
+	for _, reason := range reasons {
+		s := first[reason]
+		out = append(out, fmt.Sprintf("%d× %s (e.g. %s at %s:%d)", count[reason], reason, s.Callee, s.File, s.Line))
+	}
+	return out
+}
+
+// printTable writes one row per module.
+func printTable(w io.Writer, reports []*report) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "module\tsites (instr/found)\tgen\tbaseline\ttime\tvet\tinert\tcoordinator\tresult")
+	for _, r := range reports {
+		sites, gen, base, elapsed, vet := "-", "-", "-", "-", "-"
+		if r.Sites != nil {
+			in := 0
+			for _, s := range r.Sites {
+				if s.Instrumented {
+					in++
+				}
+			}
+			sites = fmt.Sprintf("%d/%d", in, len(r.Sites))
+		}
+		if r.GenTime > 0 {
+			gen = r.GenTime.Round(time.Millisecond).String()
+		}
+		if r.Base != nil && r.Base.Err == nil {
+			pass, fail, skip := r.Base.counts()
+			base = fmt.Sprintf("%d pass, %d fail, %d skip", pass, fail, skip)
+			elapsed = r.Base.Elapsed.Round(time.Second).String()
+		}
+		if r.Vet != nil {
+			vet = "ok"
+			if len(r.vetNew()) > 0 {
+				vet = "FAIL"
+			}
+		}
+		result := "FAIL"
+		if r.passed() {
+			result = "ok"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Module, sites, gen, base, elapsed, vet,
+			r.mode(r.Inert), r.mode(r.Coord), result)
+	}
+	tw.Flush()
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
