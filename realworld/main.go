@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -120,7 +121,9 @@ func (h *harness) main(ctx context.Context, modules []module, keep bool) (int, e
 			break
 		}
 		fmt.Fprintf(h.log, "=== %s\n", m)
+		start := time.Now()
 		r := h.run(ctx, m)
+		r.Elapsed = time.Since(start)
 		r.print(h.log, h.verbose)
 		reports = append(reports, r)
 	}
@@ -207,7 +210,7 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	fmt.Fprintf(h.log, "    uninstrumented: %s\n", r.Base.summary())
 
 	if h.genErr != nil {
-		r.Err = h.genErr
+		r.Err = errors.New("filibuster-gen could not be built (see above)")
 		return r
 	}
 	start := time.Now()

@@ -38,7 +38,8 @@ func readManifest(path string) ([]site, error) {
 // report is everything the harness found out about one module.
 type report struct {
 	Module      module
-	Err         error // the module could not be run to the end
+	Elapsed     time.Duration // everything: download, vet, generator and the three test runs
+	Err         error         // the module could not be run to the end
 	BaseVet     *vetResult
 	Base        *suiteResult
 	GenTime     time.Duration
@@ -141,7 +142,7 @@ func (r *report) print(w io.Writer, verbose bool) {
 	if r.passed() {
 		verdict = "ok"
 	}
-	fmt.Fprintf(w, "--- %s %s\n", verdict, r.Module)
+	fmt.Fprintf(w, "--- %s %s (%v)\n", verdict, r.Module, r.Elapsed.Round(time.Second))
 }
 
 // siteSummary counts the call sites and handlers found and instrumented.
@@ -200,7 +201,7 @@ func skipReasons(sites []site) []string {
 func printTable(w io.Writer, reports []*report) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "module\tsites (instr/found)\tgen\tbaseline\ttime\tvet\tinert\tcoordinator\tresult")
+	fmt.Fprintln(tw, "module\tsites (instr/found)\tgen\tbaseline\tsuite\tvet\tinert\tcoordinator\ttotal\tresult")
 	for _, r := range reports {
 		sites, gen, base, elapsed, vet := "-", "-", "-", "-", "-"
 		if r.Sites != nil {
@@ -230,8 +231,8 @@ func printTable(w io.Writer, reports []*report) {
 		if r.passed() {
 			result = "ok"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Module, sites, gen, base, elapsed, vet,
-			r.mode(r.Inert), r.mode(r.Coord), result)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Module, sites, gen, base, elapsed, vet,
+			r.mode(r.Inert), r.mode(r.Coord), r.Elapsed.Round(time.Second), result)
 	}
 	tw.Flush()
 }
