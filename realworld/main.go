@@ -56,6 +56,7 @@ func main() {
 		return nil
 	})
 	flag.DurationVar(&h.testTimeout, "timeout", 10*time.Minute, "go test -timeout for each test run")
+	flag.StringVar(&h.gen, "gen", "", "use this filibuster-gen `binary` instead of building ./cmd/filibuster-gen")
 	flag.BoolVar(&keep, "keep", false, "keep the temporary directory and print its path")
 	flag.BoolVar(&h.verbose, "v", false, "print the output of every failing test and command")
 	flag.Parse()
@@ -106,13 +107,17 @@ func (h *harness) main(ctx context.Context, modules []module, keep bool) (int, e
 		"GO111MODULE=on",
 	}
 
-	h.gen = filepath.Join(h.tmp, "filibuster-gen")
-	build := exec.CommandContext(ctx, "go", "build", "-o", h.gen, "./cmd/filibuster-gen")
-	build.Dir = h.repo
-	if out, err := build.CombinedOutput(); err != nil {
-		// The uninstrumented runs are still worth having: report and go on.
-		h.genErr = fmt.Errorf("building filibuster-gen: %v: %s", err, lastLines(string(out), 10))
-		fmt.Fprintf(h.log, "realworld: %v\n", h.genErr)
+	if h.gen == "" {
+		h.gen = filepath.Join(h.tmp, "filibuster-gen")
+		build := exec.CommandContext(ctx, "go", "build", "-o", h.gen, "./cmd/filibuster-gen")
+		build.Dir = h.repo
+		if out, err := build.CombinedOutput(); err != nil {
+			// The uninstrumented runs are still worth having: report and go on.
+			h.genErr = fmt.Errorf("building filibuster-gen: %v: %s", err, lastLines(string(out), 10))
+			fmt.Fprintf(h.log, "realworld: %v\n", h.genErr)
+		}
+	} else if h.gen, err = filepath.Abs(h.gen); err != nil {
+		return 0, fmt.Errorf("-gen: %w", err)
 	}
 
 	var reports []*report
@@ -231,6 +236,17 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	}
 	r.Sites, r.ManifestErr = readManifest(filepath.Join(dir, ".filibuster", "manifest.json"))
 
+	r.Linked, err = h.linked(ctx, dir, overlay)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	if r.Linked == 0 && r.instrumented() > 0 {
+		r.Err = fmt.Errorf("%d sites instrumented, yet no package imports the runtime through the overlay", r.instrumented())
+		return r
+	}
+	r.printSites(h.log)
+
 	r.Vet = h.vet(ctx, dir, "-overlay", overlay)
 	r.Inert = h.goTest(ctx, dir, nil, "-overlay", overlay)
 	fmt.Fprintf(h.log, "    inert:          %s\n", r.Inert.summary())
@@ -246,6 +262,32 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	}
 	fmt.Fprintf(h.log, "    coordinator:    %s\n", r.Coord.summary())
 	return r
+}
+
+// runtimePath is the import path of the package instrumented code calls.
+const runtimePath = "github.com/filibuster-go/filibuster-gen/runtime"
+
+// linked returns how many packages of dir, test variants included, import the runtime
+// when built with the overlay: a check that the overlay is in effect.
+func (h *harness) linked(ctx context.Context, dir, overlay string) (int, error) {
+	cmd := h.goCommand(ctx, dir, "list", "-overlay", overlay, "-test", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("go list -overlay: %v: %s", err, lastLines(stderr.String(), 20))
+	}
+	n := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		_, imports, _ := strings.Cut(line, " ")
+		for _, imp := range strings.Fields(imports) {
+			if imp == runtimePath {
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
 }
 
 // summary returns one line on a test run.

@@ -45,11 +45,23 @@ type report struct {
 	GenTime     time.Duration
 	GenOutput   string
 	Sites       []site
+	Linked      int // packages (test variants included) that import the runtime
 	ManifestErr error
 	Vet         *vetResult
 	Inert       *suiteResult
 	Coord       *suiteResult
 	CoordErr    error
+}
+
+// instrumented returns how many sites the generator instrumented.
+func (r *report) instrumented() int {
+	n := 0
+	for _, s := range r.Sites {
+		if s.Instrumented {
+			n++
+		}
+	}
+	return n
 }
 
 // vetNew returns the vet diagnostics the instrumented copy has and the original has not.
@@ -103,12 +115,6 @@ func (r *report) print(w io.Writer, verbose bool) {
 	for name, reason := range r.Module.Exclude {
 		fmt.Fprintf(w, "    excluded %s: %s\n", name, reason)
 	}
-	if r.Sites != nil || r.GenTime > 0 {
-		fmt.Fprintf(w, "    generator: %v; %s\n", r.GenTime.Round(time.Millisecond), siteSummary(r.Sites))
-		for _, line := range skipReasons(r.Sites) {
-			fmt.Fprintf(w, "      skipped %s\n", line)
-		}
-	}
 	if r.ManifestErr != nil {
 		fmt.Fprintf(w, "    manifest: %v\n", r.ManifestErr)
 	}
@@ -143,6 +149,15 @@ func (r *report) print(w io.Writer, verbose bool) {
 		verdict = "ok"
 	}
 	fmt.Fprintf(w, "--- %s %s (%v)\n", verdict, r.Module, r.Elapsed.Round(time.Second))
+}
+
+// printSites writes what the generator found and did.
+func (r *report) printSites(w io.Writer) {
+	fmt.Fprintf(w, "    generator:      %v; %s; runtime imported by %d packages\n",
+		r.GenTime.Round(time.Millisecond), siteSummary(r.Sites), r.Linked)
+	for _, line := range skipReasons(r.Sites) {
+		fmt.Fprintf(w, "      skipped %s\n", line)
+	}
 }
 
 // siteSummary counts the call sites and handlers found and instrumented.
@@ -205,13 +220,7 @@ func printTable(w io.Writer, reports []*report) {
 	for _, r := range reports {
 		sites, gen, base, elapsed, vet := "-", "-", "-", "-", "-"
 		if r.Sites != nil {
-			in := 0
-			for _, s := range r.Sites {
-				if s.Instrumented {
-					in++
-				}
-			}
-			sites = fmt.Sprintf("%d/%d", in, len(r.Sites))
+			sites = fmt.Sprintf("%d/%d", r.instrumented(), len(r.Sites))
 		}
 		if r.GenTime > 0 {
 			gen = r.GenTime.Round(time.Millisecond).String()
