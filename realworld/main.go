@@ -194,10 +194,15 @@ func (h *harness) env() []string {
 // run downloads, instruments and tests one module.
 func (h *harness) run(ctx context.Context, m module) *report {
 	r := &report{Module: m}
-	src, err := h.download(ctx, m)
+	src, version, err := h.download(ctx, m)
 	if err != nil {
 		r.Err = err
 		return r
+	}
+	if version != m.Version {
+		fmt.Fprintf(h.log, "    %s resolved to %s\n", m.Version, version)
+		m.Version = version
+		r.Module.Version = version
 	}
 	dir := filepath.Join(h.tmp, "work", strings.NewReplacer("/", "_", "@", "_").Replace(m.String()))
 	if err := copyTree(dir, src); err != nil {

@@ -47,33 +47,35 @@ func parseModule(s string) (module, error) {
 }
 
 // download fetches m through the module proxy into the harness's module cache and
-// returns the directory that holds its source.
-func (h *harness) download(ctx context.Context, m module) (string, error) {
+// returns the directory that holds its source and the version it resolved to (m.Version
+// may be a query such as latest).
+func (h *harness) download(ctx context.Context, m module) (dir, version string, err error) {
 	var stdout, stderr bytes.Buffer
 	cmd := h.goCommand(ctx, h.tmp, "mod", "download", "-json", m.String())
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()
 	var info struct {
-		Dir   string
-		Error string
+		Dir     string
+		Version string
+		Error   string
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil {
 		if runErr != nil {
-			return "", fmt.Errorf("go mod download %s: %v: %s", m, runErr, strings.TrimSpace(stderr.String()))
+			return "", "", fmt.Errorf("go mod download %s: %v: %s", m, runErr, strings.TrimSpace(stderr.String()))
 		}
-		return "", fmt.Errorf("go mod download %s: decoding its output: %w", m, err)
+		return "", "", fmt.Errorf("go mod download %s: decoding its output: %w", m, err)
 	}
 	if info.Error != "" {
-		return "", fmt.Errorf("go mod download %s: %s", m, info.Error)
+		return "", "", fmt.Errorf("go mod download %s: %s", m, info.Error)
 	}
 	if runErr != nil {
-		return "", fmt.Errorf("go mod download %s: %v: %s", m, runErr, strings.TrimSpace(stderr.String()))
+		return "", "", fmt.Errorf("go mod download %s: %v: %s", m, runErr, strings.TrimSpace(stderr.String()))
 	}
 	if info.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: no directory reported", m)
+		return "", "", fmt.Errorf("go mod download %s: no directory reported", m)
 	}
-	return info.Dir, nil
+	return info.Dir, info.Version, nil
 }
 
 // copyTree copies the regular files and directories under src to dst, which must not
