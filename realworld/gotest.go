@@ -59,6 +59,18 @@ func (r *suiteResult) counts() (pass, fail, skip int) {
 	return pass, fail, skip
 }
 
+// packageFailures returns how many packages failed as a whole, most often because
+// they did not build.
+func (r *suiteResult) packageFailures() int {
+	n := 0
+	for k, v := range r.Results {
+		if v == "fail" && strings.HasSuffix(k, " "+packageKey) {
+			n++
+		}
+	}
+	return n
+}
+
 // goTest runs go test -json on ./... in dir with the given extra flags and environment
 // and collects the result of every test.
 func (h *harness) goTest(ctx context.Context, dir string, env []string, flags ...string) *suiteResult {

@@ -111,6 +111,9 @@ func (r *report) print(w io.Writer, verbose bool) {
 		if fail > 0 {
 			fmt.Fprintf(w, "    %d tests fail uninstrumented and are left out of the comparison\n", fail)
 		}
+		if n := r.Base.packageFailures(); n > 0 {
+			fmt.Fprintf(w, "    %d packages fail (or do not build) uninstrumented\n", n)
+		}
 	}
 	for name, reason := range r.Module.Exclude {
 		fmt.Fprintf(w, "    excluded %s: %s\n", name, reason)
