@@ -224,14 +224,26 @@ func (h *harness) run(ctx context.Context, m module) *report {
 		return r
 	}
 	start := time.Now()
-	gen := exec.CommandContext(ctx, h.gen, "./...")
-	gen.Dir = dir
-	gen.Env = h.env()
-	out, err := gen.CombinedOutput()
+	out, err := h.generate(ctx, dir, "./...")
 	r.GenTime = time.Since(start)
-	r.GenOutput = string(out)
+	if err != nil && r.Base.packageFailures() > 0 {
+		// Some packages do not build uninstrumented either, and the generator refuses
+		// to write anything then (repros/broken-sibling-package.go.txt): instrument
+		// the packages that do build, so that the others can still be compared.
+		pkgs, lerr := h.buildable(ctx, dir)
+		if lerr != nil {
+			r.Err = lerr
+			return r
+		}
+		r.GenFallback = fmt.Sprintf("filibuster-gen ./... failed (%s); instrumented the %d packages that build instead",
+			firstLine(out), len(pkgs))
+		fmt.Fprintf(h.log, "    note: %s\n", r.GenFallback)
+		start = time.Now()
+		out, err = h.generate(ctx, dir, pkgs...)
+		r.GenTime = time.Since(start)
+	}
 	if err != nil {
-		r.Err = fmt.Errorf("filibuster-gen ./...: %v: %s", err, lastLines(string(out), 20))
+		r.Err = fmt.Errorf("filibuster-gen: %v: %s", err, lastLines(out, 20))
 		return r
 	}
 	overlay := filepath.Join(dir, ".filibuster", "overlay.json")
@@ -269,13 +281,46 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	return r
 }
 
+// generate runs filibuster-gen on the package patterns in dir and returns its output.
+func (h *harness) generate(ctx context.Context, dir string, patterns ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, h.gen, patterns...)
+	cmd.Dir = dir
+	cmd.Env = h.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// buildable returns the packages of dir that load without errors, in theirs or their
+// dependencies.
+func (h *harness) buildable(ctx context.Context, dir string) ([]string, error) {
+	cmd := h.goCommand(ctx, dir, "list", "-e", "-test=false",
+		"-f", "{{if and (not .Error) (not .DepsErrors)}}{{.ImportPath}}{{end}}", "./...")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list ./...: %v: %s", err, lastLines(stderr.String(), 20))
+	}
+	pkgs := strings.Fields(string(out))
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("go list ./...: no package of %s builds", dir)
+	}
+	return pkgs, nil
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
 // runtimePath is the import path of the package instrumented code calls.
 const runtimePath = "github.com/filibuster-go/filibuster-gen/runtime"
 
 // linked returns how many packages of dir, test variants included, import the runtime
 // when built with the overlay: a check that the overlay is in effect.
 func (h *harness) linked(ctx context.Context, dir, overlay string) (int, error) {
-	cmd := h.goCommand(ctx, dir, "list", "-overlay", overlay, "-test", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
+	cmd := h.goCommand(ctx, dir, "list", "-e", "-overlay", overlay, "-test", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

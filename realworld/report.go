@@ -43,7 +43,7 @@ type report struct {
 	BaseVet     *vetResult
 	Base        *suiteResult
 	GenTime     time.Duration
-	GenOutput   string
+	GenFallback string // set when the generator ran on the buildable packages only
 	Sites       []site
 	Linked      int // packages (test variants included) that import the runtime
 	ManifestErr error
@@ -227,6 +227,9 @@ func printTable(w io.Writer, reports []*report) {
 		}
 		if r.GenTime > 0 {
 			gen = r.GenTime.Round(time.Millisecond).String()
+			if r.GenFallback != "" {
+				gen += " (partial)"
+			}
 		}
 		if r.Base != nil && r.Base.Err == nil {
 			pass, fail, skip := r.Base.counts()
