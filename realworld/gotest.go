@@ -113,6 +113,7 @@ func (h *harness) goTest(ctx context.Context, dir string, env []string, flags ..
 // parse reads go test -json events from r into res.
 func (res *suiteResult) parse(r io.Reader) error {
 	output := make(map[string]*strings.Builder)
+	built := make(map[string]string) // package key -> key of the build output
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
@@ -142,13 +143,25 @@ func (res *suiteResult) parse(r io.Reader) error {
 			b.WriteString(ev.Output)
 		case "pass", "fail", "skip":
 			res.Results[key] = ev.Action
-		case "build-fail":
-			res.Results[key] = "fail"
+			if ev.FailedBuild != "" {
+				// The build output was reported under the import path that failed.
+				built[key] = ev.FailedBuild + " " + packageKey
+			}
 		}
 	}
 	for key, v := range res.Results {
-		if v == "fail" && output[key] != nil {
-			res.Output[key] = output[key].String()
+		if v != "fail" {
+			continue
+		}
+		var b strings.Builder
+		if k, ok := built[key]; ok && output[k] != nil {
+			b.WriteString(output[k].String())
+		}
+		if output[key] != nil {
+			b.WriteString(output[key].String())
+		}
+		if b.Len() > 0 {
+			res.Output[key] = b.String()
 		}
 	}
 	return sc.Err()

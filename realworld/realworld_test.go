@@ -1,0 +1,116 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// events is go test -json output: a passing and a failing test, a subtest, a package
+// that failed to build and a package without tests.
+const events = `{"Action":"start","Package":"example.com/m/a"}
+{"Action":"run","Package":"example.com/m/a","Test":"TestOK"}
+{"Action":"output","Package":"example.com/m/a","Test":"TestOK","Output":"=== RUN   TestOK\n"}
+{"Action":"pass","Package":"example.com/m/a","Test":"TestOK","Elapsed":0}
+{"Action":"run","Package":"example.com/m/a","Test":"TestBad"}
+{"Action":"output","Package":"example.com/m/a","Test":"TestBad","Output":"    a_test.go:9: boom\n"}
+{"Action":"fail","Package":"example.com/m/a","Test":"TestBad","Elapsed":0}
+{"Action":"pass","Package":"example.com/m/a","Test":"TestOK/sub","Elapsed":0}
+{"Action":"skip","Package":"example.com/m/a","Test":"TestSkip","Elapsed":0}
+{"Action":"fail","Package":"example.com/m/a","Elapsed":0.1}
+{"ImportPath":"example.com/m/b [example.com/m/b.test]","Action":"build-output","Output":"b/b.go:3:1: syntax error\n"}
+{"ImportPath":"example.com/m/b [example.com/m/b.test]","Action":"build-fail"}
+{"Action":"fail","Package":"example.com/m/b","Elapsed":0,"FailedBuild":"example.com/m/b [example.com/m/b.test]"}
+not json: go prints this for some errors
+{"Action":"skip","Package":"example.com/m/c","Elapsed":0}
+`
+
+func parseEvents(t *testing.T, s string) *suiteResult {
+	t.Helper()
+	res := &suiteResult{Results: make(map[string]string), Output: make(map[string]string)}
+	if err := res.parse(strings.NewReader(s)); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestParse(t *testing.T) {
+	res := parseEvents(t, events)
+	want := map[string]string{
+		"example.com/m/a TestOK":     "pass",
+		"example.com/m/a TestOK/sub": "pass",
+		"example.com/m/a TestBad":    "fail",
+		"example.com/m/a TestSkip":   "skip",
+		"example.com/m/a (package)":  "fail",
+		"example.com/m/b (package)":  "fail",
+		"example.com/m/c (package)":  "skip",
+	}
+	for k, v := range want {
+		if res.Results[k] != v {
+			t.Errorf("Results[%q] = %q, want %q", k, res.Results[k], v)
+		}
+	}
+	if len(res.Results) != len(want) {
+		t.Errorf("got %d results, want %d: %v", len(res.Results), len(want), res.Results)
+	}
+	if got := res.Output["example.com/m/a TestBad"]; !strings.Contains(got, "boom") {
+		t.Errorf("output of TestBad = %q, want it to contain boom", got)
+	}
+	if got := res.Output["example.com/m/b (package)"]; !strings.Contains(got, "syntax error") {
+		t.Errorf("output of package b = %q, want its build output", got)
+	}
+	if pass, fail, skip := res.counts(); pass != 2 || fail != 1 || skip != 1 {
+		t.Errorf("counts() = %d, %d, %d; want 2, 1, 1", pass, fail, skip)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	base := parseEvents(t, `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"pass","Package":"p","Test":"TestB"}
+{"Action":"pass","Package":"p","Test":"TestFlaky"}
+{"Action":"pass","Package":"p","Test":"TestFlaky/sub"}
+{"Action":"fail","Package":"p","Test":"TestNet"}
+{"Action":"pass","Package":"p","Test":"TestGone"}
+{"Action":"pass","Package":"p"}
+`)
+	got := parseEvents(t, `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"output","Package":"p","Test":"TestB","Output":"bad\n"}
+{"Action":"fail","Package":"p","Test":"TestB"}
+{"Action":"fail","Package":"p","Test":"TestFlaky"}
+{"Action":"fail","Package":"p","Test":"TestFlaky/sub"}
+{"Action":"pass","Package":"p","Test":"TestNet"}
+{"Action":"fail","Package":"p"}
+`)
+	m := module{Exclude: map[string]string{"TestFlaky": "flaky"}}
+	regs := compare(m, base, got)
+	var names []string
+	for _, r := range regs {
+		names = append(names, r.Name+"="+r.Got)
+	}
+	want := "p (package)=fail p TestB=fail p TestGone=did not run"
+	if strings.Join(names, " ") != want {
+		t.Errorf("compare = %q, want %q", strings.Join(names, " "), want)
+	}
+	if regs[1].Output != "bad\n" {
+		t.Errorf("output of TestB = %q", regs[1].Output)
+	}
+}
+
+func TestParseModule(t *testing.T) {
+	m, err := parseModule("github.com/gorilla/mux@v1.8.1")
+	if err != nil || m.Path != "github.com/gorilla/mux" || m.Version != "v1.8.1" {
+		t.Errorf("parseModule = %+v, %v", m, err)
+	}
+	for _, bad := range []string{"github.com/gorilla/mux", "@v1", "x@"} {
+		if _, err := parseModule(bad); err == nil {
+			t.Errorf("parseModule(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestVetNewLines(t *testing.T) {
+	base := &vetResult{Lines: []string{"a.go:1:2: old"}}
+	got := &vetResult{Lines: []string{"a.go:1:2: old", "b.go:3:4: new"}}
+	if lines := got.newLines(base); len(lines) != 1 || lines[0] != "b.go:3:4: new" {
+		t.Errorf("newLines = %q", lines)
+	}
+}
