@@ -1,0 +1,329 @@
+package runtime
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// module is the module name the coordinator sees for every net/http call.
+const module = "net/http"
+
+// Get is http.Get, instrumented.
+func Get(site Site, scope any, url string) (*http.Response, error) {
+	if !current().active {
+		return http.Get(url)
+	}
+	return ClientGet(site, scope, http.DefaultClient, url)
+}
+
+// Head is http.Head, instrumented.
+func Head(site Site, scope any, url string) (*http.Response, error) {
+	if !current().active {
+		return http.Head(url)
+	}
+	return ClientHead(site, scope, http.DefaultClient, url)
+}
+
+// Post is http.Post, instrumented.
+func Post(site Site, scope any, url, contentType string, body io.Reader) (*http.Response, error) {
+	if !current().active {
+		return http.Post(url, contentType, body)
+	}
+	return ClientPost(site, scope, http.DefaultClient, url, contentType, body)
+}
+
+// PostForm is http.PostForm, instrumented.
+func PostForm(site Site, scope any, url string, data url.Values) (*http.Response, error) {
+	if !current().active {
+		return http.PostForm(url, data)
+	}
+	return ClientPostForm(site, scope, http.DefaultClient, url, data)
+}
+
+// ClientGet is c.Get, instrumented.
+func ClientGet(site Site, scope any, c *http.Client, url string) (*http.Response, error) {
+	if !current().active {
+		return c.Get(url)
+	}
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ClientDo(site, scope, c, req)
+}
+
+// ClientHead is c.Head, instrumented.
+func ClientHead(site Site, scope any, c *http.Client, url string) (*http.Response, error) {
+	if !current().active {
+		return c.Head(url)
+	}
+	req, err := http.NewRequest(http.MethodHead, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ClientDo(site, scope, c, req)
+}
+
+// ClientPost is c.Post, instrumented.
+func ClientPost(site Site, scope any, c *http.Client, url, contentType string, body io.Reader) (*http.Response, error) {
+	if !current().active {
+		return c.Post(url, contentType, body)
+	}
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return ClientDo(site, scope, c, req)
+}
+
+// ClientPostForm is c.PostForm, instrumented.
+func ClientPostForm(site Site, scope any, c *http.Client, url string, data url.Values) (*http.Response, error) {
+	if !current().active {
+		return c.PostForm(url, data)
+	}
+	return ClientPost(site, scope, c, url, "application/x-www-form-urlencoded", strings.NewReader(data.Encode()))
+}
+
+// createAnswer is the coordinator's answer to PUT /filibuster/create.
+type createAnswer struct {
+	GeneratedID     *int            `json:"generated_id"`
+	ExecutionIndex  string          `json:"execution_index"`
+	ForcedException *forcedFault    `json:"forced_exception"`
+	FailureMetadata *failureFault   `json:"failure_metadata"`
+	Args            json.RawMessage `json:"args"`
+}
+
+// forcedFault asks for an exception: the call fails with the named error.
+type forcedFault struct {
+	Name     string         `json:"name"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+// abort reports whether the call is not sent (the default).
+func (f *forcedFault) abort() bool {
+	a, ok := f.Metadata["abort"].(bool)
+	return !ok || a
+}
+
+// sleep is the forced sleep, in seconds, the callee is asked for.
+func (f *forcedFault) sleep() (float64, bool) {
+	switch v := f.Metadata["sleep"].(type) {
+	case float64:
+		return v, true
+	case string:
+		s, err := strconv.ParseFloat(v, 64)
+		return s, err == nil
+	}
+	return 0, false
+}
+
+// failureFault asks for a made-up response.
+type failureFault struct {
+	ReturnValue struct {
+		StatusCode json.RawMessage `json:"status_code"` // "503" or 503
+	} `json:"return_value"`
+}
+
+func (f *failureFault) status() (int, bool) {
+	raw := strings.Trim(string(f.ReturnValue.StatusCode), `"`)
+	code, err := strconv.Atoi(raw)
+	return code, err == nil && code >= 100 && code <= 999
+}
+
+// ClientDo is c.Do, instrumented: the call is reported to the coordinator, which may
+// make it fail (protocol.md §3, client side).
+func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Response, error) {
+	cfg := current()
+	if !cfg.active || req == nil || req.URL == nil {
+		return c.Do(req)
+	}
+	if c == nil {
+		c = http.DefaultClient
+	}
+	service := serviceName()
+	in := states.lookup(scope, req)
+
+	if !cfg.noServer {
+		var out struct {
+			New *bool `json:"new-test-execution"`
+		}
+		if err := cfg.call(http.MethodGet, "/filibuster/new-test-execution/"+service, nil, &out); err != nil || out.New == nil {
+			if err == nil {
+				err = errMalformed("new-test-execution")
+			}
+			warn(err)
+			return c.Do(req)
+		}
+		if *out.New {
+			states.newTestExecution()
+		}
+	}
+
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	target := req.URL.String()
+	vc, ei := states.advance(in, service, callKey(site.ID, module, method, target))
+	origin := in.origin
+	if origin == nil {
+		origin = newVClock()
+	}
+
+	var answer createAnswer
+	switch {
+	case cfg.replay != nil:
+		answer = cfg.replay.answer(ei)
+	case cfg.noServer:
+		answer = createAnswer{ExecutionIndex: ei.String()}
+	default:
+		metadata := map[string]any{}
+		if t, ok := timeout(c, req); ok {
+			metadata["timeout"] = t
+		}
+		err := cfg.call(http.MethodPut, "/filibuster/create", &createPayload{
+			InstrumentationType: "invocation",
+			SourceServiceName:   service,
+			Module:              module,
+			Method:              method,
+			Args:                []string{urlWithoutHost(target)},
+			Kwargs:              struct{}{},
+			CallsiteFile:        site.File,
+			CallsiteLine:        strconv.Itoa(site.Line),
+			FullTraceback:       site.ID,
+			Metadata:            metadata,
+			VClock:              vc,
+			OriginVClock:        origin,
+			ExecutionIndex:      ei.String(),
+		}, &answer)
+		if err == nil && answer.GeneratedID == nil {
+			err = errMalformed("create")
+		}
+		if err != nil {
+			warn(err)
+			return c.Do(req)
+		}
+	}
+
+	out := req
+	if answer.ExecutionIndex != "" {
+		out = req.Clone(req.Context())
+		if answer.GeneratedID != nil {
+			out.Header.Set(headerGeneratedID, strconv.Itoa(*answer.GeneratedID))
+		}
+		out.Header.Set(headerVClock, vc.String())
+		out.Header.Set(headerOriginVClock, vc.String())
+		out.Header.Set(headerEI, answer.ExecutionIndex)
+		out.Header.Set(headerRequestID, in.requestID)
+	}
+
+	var (
+		resp     *http.Response
+		err      error
+		complete = map[string]any{
+			"instrumentation_type": "invocation_complete",
+			"execution_index":      ei.String(),
+			"vclock":               vc,
+		}
+	)
+	if answer.GeneratedID != nil {
+		complete["generated_id"] = *answer.GeneratedID
+	}
+	switch {
+	case answer.ForcedException != nil:
+		f := answer.ForcedException
+		if !f.abort() {
+			if out == req {
+				out = req.Clone(req.Context())
+			}
+			if secs, ok := f.sleep(); ok {
+				out.Header.Set(headerForcedSleep, strconv.FormatFloat(secs, 'f', -1, 64))
+			}
+			if r, err := c.Do(out); err == nil {
+				r.Body.Close()
+			}
+		}
+		err = injectedError(f.Name, req)
+		metadata := f.Metadata
+		if metadata == nil {
+			metadata = map[string]any{}
+		}
+		complete["exception"] = map[string]any{"name": f.Name, "metadata": metadata}
+	case answer.FailureMetadata != nil:
+		code, ok := answer.FailureMetadata.status()
+		if !ok {
+			err = injectedError("invalid status code "+string(answer.FailureMetadata.ReturnValue.StatusCode), req)
+			complete["exception"] = map[string]any{"name": "invalid_status_code", "metadata": map[string]any{}}
+			break
+		}
+		resp = fakeResponse(code, req)
+		complete["return_value"] = returnValue(code, emptyDigest)
+	default:
+		resp, err = c.Do(out)
+		if err != nil {
+			complete["exception"] = map[string]any{"name": errorName(err), "metadata": map[string]any{}}
+		} else {
+			digest, body, readErr := bodyDigest(resp.Body)
+			resp.Body = body
+			_ = readErr // the caller sees the read error when it reads the body
+			complete["return_value"] = returnValue(resp.StatusCode, digest)
+		}
+	}
+	if !cfg.noServer {
+		if uerr := cfg.call(http.MethodPost, "/filibuster/update", complete, nil); uerr != nil {
+			warn(uerr)
+		}
+	}
+	return resp, err
+}
+
+// createPayload is the body of PUT /filibuster/create.
+type createPayload struct {
+	InstrumentationType string         `json:"instrumentation_type"`
+	SourceServiceName   string         `json:"source_service_name"`
+	Module              string         `json:"module"`
+	Method              string         `json:"method"`
+	Args                []string       `json:"args"`
+	Kwargs              struct{}       `json:"kwargs"`
+	CallsiteFile        string         `json:"callsite_file"`
+	CallsiteLine        string         `json:"callsite_line"`
+	FullTraceback       string         `json:"full_traceback"`
+	Metadata            map[string]any `json:"metadata"`
+	VClock              *vclock        `json:"vclock"`
+	OriginVClock        *vclock        `json:"origin_vclock"`
+	ExecutionIndex      string         `json:"execution_index"`
+}
+
+// emptyDigest is the md5 of an empty body.
+const emptyDigest = "d41d8cd98f00b204e9800998ecf8427e"
+
+func returnValue(code int, digest string) map[string]any {
+	return map[string]any{"__class__": "Response", "status_code": strconv.Itoa(code), "text": digest}
+}
+
+// timeout returns the call's timeout in seconds, the sooner of c.Timeout and the
+// request context's deadline: a whole number of seconds as an integer, as Python
+// sends it.
+func timeout(c *http.Client, req *http.Request) (any, bool) {
+	d := c.Timeout
+	if deadline, ok := req.Context().Deadline(); ok {
+		if left := time.Until(deadline); d == 0 || left < d {
+			d = left
+		}
+	}
+	if d <= 0 {
+		return nil, false
+	}
+	secs := d.Seconds()
+	if secs == math.Trunc(secs) {
+		return int64(secs), true
+	}
+	return secs, true
+}

@@ -1,0 +1,113 @@
+package runtime
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Site describes one call site or handler registration. Generated code passes it by
+// value, as a composite literal, so the inert path does not allocate.
+type Site struct {
+	ID   string // static call-site id
+	File string // module-relative, slash-separated path of the original file
+	Line int    // line of the call in the original file
+	Func string // enclosing function
+}
+
+// handler is the server-side middleware (protocol.md §3, server side).
+type handler struct {
+	site Site
+	next http.Handler
+}
+
+// Handler wraps h so that every request it serves reports to the coordinator and
+// carries its Filibuster state to the calls made while serving it. A nil h means
+// http.DefaultServeMux. Wrapping a handler more than once reports each request once.
+func Handler(site Site, h http.Handler) http.Handler {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	if w, ok := h.(*handler); ok {
+		return w
+	}
+	return &handler{site: site, next: h}
+}
+
+// HandlerFunc wraps f like Handler, keeping f's static type.
+func HandlerFunc[F ~func(http.ResponseWriter, *http.Request)](site Site, f F) F {
+	if f == nil {
+		return nil
+	}
+	h := &handler{site: site, next: http.HandlerFunc(f)}
+	return F(h.ServeHTTP)
+}
+
+// Server wraps srv.Handler (nil meaning http.DefaultServeMux) in place and returns srv.
+func Server(site Site, srv *http.Server) *http.Server {
+	if srv != nil {
+		if _, ok := srv.Handler.(*handler); !ok {
+			srv.Handler = Handler(site, srv.Handler)
+		}
+	}
+	return srv
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := current()
+	if !c.active || fromContext(r.Context()) != nil {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	in := &incoming{requestID: r.Header.Get(headerRequestID)}
+	if in.requestID == "" {
+		in.requestID = newRequestID()
+	}
+	if eiText := r.Header.Get(headerEI); eiText != "" {
+		if err := in.parseHeaders(r.Header, eiText); err != nil {
+			warn(err)
+			in = &incoming{requestID: in.requestID}
+		} else if !c.noServer {
+			err := c.call(http.MethodPost, "/filibuster/update", map[string]string{
+				"instrumentation_type": "request_received",
+				"generated_id":         r.Header.Get(headerGeneratedID),
+				"execution_index":      eiText,
+				"target_service_name":  serviceName(),
+			}, nil)
+			if err != nil {
+				warn(err)
+			}
+		}
+	}
+	if s := r.Header.Get(headerForcedSleep); s != "" {
+		if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
+			time.Sleep(time.Duration(secs * float64(time.Second)))
+		}
+	}
+	leave := states.enter(in)
+	defer leave()
+	h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, in)))
+}
+
+// parseHeaders reads the caller's vector clocks and execution index.
+func (in *incoming) parseHeaders(h http.Header, eiText string) error {
+	ei, err := parseEI(eiText)
+	if err != nil {
+		return err
+	}
+	in.ei = ei
+	in.vclock = newVClock()
+	if s := h.Get(headerVClock); s != "" {
+		if in.vclock, err = parseVClock(s); err != nil {
+			return err
+		}
+	}
+	in.origin = newVClock()
+	if s := h.Get(headerOriginVClock); s != "" {
+		if in.origin, err = parseVClock(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,248 @@
+package runtime
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Headers propagated between instrumented services (protocol.md §2).
+const (
+	headerGeneratedID  = "X-Filibuster-Generated-Id"
+	headerVClock       = "X-Filibuster-VClock"
+	headerOriginVClock = "X-Filibuster-Origin-VClock"
+	headerEI           = "X-Filibuster-Execution-Index"
+	headerRequestID    = "X-Filibuster-Request-Id"
+	headerForcedSleep  = "X-Filibuster-Forced-Sleep"
+)
+
+// vclock is a vector clock: a count per service, in the order the services were first
+// seen, as Python dicts keep them.
+type vclock struct {
+	keys   []string
+	counts map[string]int
+}
+
+func newVClock() *vclock { return &vclock{counts: make(map[string]int)} }
+
+func (v *vclock) clone() *vclock {
+	c := &vclock{keys: append([]string(nil), v.keys...), counts: make(map[string]int, len(v.counts))}
+	for k, n := range v.counts {
+		c.counts[k] = n
+	}
+	return c
+}
+
+func (v *vclock) set(k string, n int) {
+	if _, ok := v.counts[k]; !ok {
+		v.keys = append(v.keys, k)
+	}
+	v.counts[k] = n
+}
+
+func (v *vclock) increment(k string) { v.set(k, v.counts[k]+1) }
+
+// merge returns the pointwise maximum of a and b, with a's services first.
+func merge(a, b *vclock) *vclock {
+	m := a.clone()
+	for _, k := range b.keys {
+		if n, ok := m.counts[k]; !ok || b.counts[k] > n {
+			m.set(k, b.counts[k])
+		}
+	}
+	return m
+}
+
+// String encodes v as Python's json.dumps does: {"users": 2, "bookings": 1}.
+func (v *vclock) String() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range v.keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writePyString(&b, k)
+		b.WriteString(": ")
+		b.WriteString(strconv.Itoa(v.counts[k]))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// MarshalJSON encodes v in key order.
+func (v *vclock) MarshalJSON() ([]byte, error) { return []byte(v.String()), nil }
+
+// parseVClock decodes a JSON object of integer counts, keeping its key order.
+func parseVClock(s string) (*vclock, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("vector clock %q: not a JSON object", s)
+	}
+	v := newVClock()
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("vector clock %q: %w", s, err)
+		}
+		k, _ := t.(string)
+		t, err = dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("vector clock %q: %w", s, err)
+		}
+		num, ok := t.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("vector clock %q: count of %q is not a number", s, k)
+		}
+		n, err := strconv.Atoi(num.String())
+		if err != nil {
+			return nil, fmt.Errorf("vector clock %q: count of %q: %w", s, k, err)
+		}
+		v.set(k, n)
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, fmt.Errorf("vector clock %q: unterminated object", s)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("vector clock %q: trailing data", s)
+	}
+	return v, nil
+}
+
+// eiEntry is one step of an execution index: a call's key and its invocation count.
+type eiEntry struct {
+	key   string
+	count int
+}
+
+// executionIndex identifies a call by the path of calls that led to it.
+type executionIndex []eiEntry
+
+// String encodes ei as Python's json.dumps does: [["68ae...", 1], ["e7ef...", 2]].
+func (ei executionIndex) String() string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, e := range ei {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('[')
+		writePyString(&b, e.key)
+		b.WriteString(", ")
+		b.WriteString(strconv.Itoa(e.count))
+		b.WriteByte(']')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// parseEI decodes an execution index.
+func parseEI(s string) (executionIndex, error) {
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return nil, fmt.Errorf("execution index %q: %w", s, err)
+	}
+	ei := make(executionIndex, 0, len(raw))
+	for _, pair := range raw {
+		if len(pair) != 2 {
+			return nil, fmt.Errorf("execution index %q: entry is not a [key, count] pair", s)
+		}
+		var e eiEntry
+		if err := json.Unmarshal(pair[0], &e.key); err != nil {
+			return nil, fmt.Errorf("execution index %q: key: %w", s, err)
+		}
+		if err := json.Unmarshal(pair[1], &e.count); err != nil {
+			return nil, fmt.Errorf("execution index %q: count: %w", s, err)
+		}
+		ei = append(ei, e)
+	}
+	return ei, nil
+}
+
+// callKey is the execution-index key of a call: the md5 of its site, module, method
+// and host-independent URL (protocol.md §3.4).
+func callKey(siteID, module, method, url string) string {
+	var b strings.Builder
+	b.WriteString(siteID)
+	b.WriteString("-")
+	b.WriteString(module)
+	b.WriteString("-")
+	b.WriteString(method)
+	b.WriteString("-")
+	writePyString(&b, urlWithoutHost(url))
+	sum := md5.Sum([]byte(b.String()))
+	return hex.EncodeToString(sum[:])
+}
+
+// urlWithoutHost drops the scheme and everything up to the first colon, so that
+// http://users:5000/x and http://127.0.0.1:5000/x give the same "5000/x".
+func urlWithoutHost(u string) string {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
+	if i := strings.IndexByte(u, ':'); i >= 0 {
+		return u[i+1:]
+	}
+	return u
+}
+
+// writePyString writes s as a JSON string the way Python's json.dumps does by default
+// (ensure_ascii: every non-ASCII character as \uXXXX).
+func writePyString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			switch {
+			case r < 0x20 || r == utf8.RuneError:
+				fmt.Fprintf(b, `\u%04x`, r)
+			case r < 0x80:
+				b.WriteRune(r)
+			case r <= 0xFFFF:
+				fmt.Fprintf(b, `\u%04x`, r)
+			default:
+				r -= 0x10000
+				fmt.Fprintf(b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+// bodyDigest reads body to its end and returns the md5 hex of its bytes and a reader
+// that yields the same bytes again.
+func bodyDigest(body io.ReadCloser) (string, io.ReadCloser, error) {
+	if body == nil {
+		sum := md5.Sum(nil)
+		return hex.EncodeToString(sum[:]), nil, nil
+	}
+	data, err := io.ReadAll(body)
+	body.Close()
+	sum := md5.Sum(data)
+	replay := io.NopCloser(bytes.NewReader(data))
+	if err != nil {
+		return hex.EncodeToString(sum[:]), replay, fmt.Errorf("reading response body: %w", err)
+	}
+	return hex.EncodeToString(sum[:]), replay, nil
+}
+
+var errNotConfigured = errors.New("filibuster: no coordinator configured")
