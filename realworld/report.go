@@ -104,6 +104,9 @@ func (r *report) passed() bool {
 	return true
 }
 
+// maxListed is how many failing tests of one run print lists without -v.
+const maxListed = 20
+
 // print writes the module's details: sites, generator time, and every failure.
 func (r *report) print(w io.Writer, verbose bool) {
 	if r.Base != nil && r.Base.Err == nil {
@@ -131,7 +134,12 @@ func (r *report) print(w io.Writer, verbose bool) {
 		if m.res == nil || m.res.Err != nil {
 			continue
 		}
-		for _, reg := range compare(r.Module, r.Base, m.res) {
+		regs := compare(r.Module, r.Base, m.res)
+		for i, reg := range regs {
+			if i == maxListed && !verbose {
+				fmt.Fprintf(w, "    %s: ... and %d more (-v lists all)\n", m.name, len(regs)-i)
+				break
+			}
 			fmt.Fprintf(w, "    %s: %s: %s\n", m.name, reg.Name, reg.Got)
 			if verbose && reg.Output != "" {
 				fmt.Fprintf(w, "%s\n", indent(lastLines(reg.Output, 30), "        "))
