@@ -147,8 +147,8 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 	if c == nil {
 		c = http.DefaultClient
 	}
-	service := serviceName()
 	in := states.lookup(scope, req)
+	service := in.serviceName()
 
 	if !cfg.noServer {
 		var out struct {
@@ -162,7 +162,7 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 			return c.Do(req)
 		}
 		if *out.New {
-			states.newTestExecution()
+			states.newTestExecution(service)
 		}
 	}
 

@@ -18,8 +18,9 @@ type Site struct {
 
 // handler is the server-side middleware (protocol.md §3, server side).
 type handler struct {
-	site Site
-	next http.Handler
+	site    Site
+	next    http.Handler
+	service string // overrides the process's service name (tests host several)
 }
 
 // Handler wraps h so that every request it serves reports to the coordinator and
@@ -60,20 +61,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	in := &incoming{requestID: r.Header.Get(headerRequestID)}
+	in := &incoming{service: h.service, requestID: r.Header.Get(headerRequestID)}
 	if in.requestID == "" {
 		in.requestID = newRequestID()
 	}
 	if eiText := r.Header.Get(headerEI); eiText != "" {
 		if err := in.parseHeaders(r.Header, eiText); err != nil {
 			warn(err)
-			in = &incoming{requestID: in.requestID}
+			in = &incoming{service: h.service, requestID: in.requestID}
 		} else if !c.noServer {
 			err := c.call(http.MethodPost, "/filibuster/update", map[string]string{
 				"instrumentation_type": "request_received",
 				"generated_id":         r.Header.Get(headerGeneratedID),
 				"execution_index":      eiText,
-				"target_service_name":  serviceName(),
+				"target_service_name":  in.serviceName(),
 			}, nil)
 			if err != nil {
 				warn(err)
@@ -110,4 +111,12 @@ func (in *incoming) parseHeaders(h http.Header, eiText string) error {
 		}
 	}
 	return nil
+}
+
+// serviceName is the service that serves in's request.
+func (in *incoming) serviceName() string {
+	if in.service != "" {
+		return in.service
+	}
+	return serviceName()
 }

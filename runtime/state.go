@@ -13,6 +13,7 @@ import (
 
 // incoming is the request-scoped state a handler received in the Filibuster headers.
 type incoming struct {
+	service   string // the serving handler's service, when it names one (tests)
 	requestID string
 	vclock    *vclock        // nil when the request carried no execution index
 	origin    *vclock        // the caller's call vclock
@@ -30,23 +31,42 @@ func fromContext(ctx context.Context) *incoming {
 	return in
 }
 
-// processState holds, per request id, the service's vector clock and execution-index
-// counters (protocol.md §3), and the incoming state of the handlers running on each
-// goroutine.
+// processState holds, per service and request id, the vector clock and
+// execution-index counters (protocol.md §3), and the incoming state of the handlers
+// running on each goroutine. A process is normally one service; keeping the clocks per
+// service lets a test host several.
 type processState struct {
 	mu         sync.Mutex
-	vclocks    map[string]*vclock
-	counters   map[string]map[string]int
+	services   map[string]*serviceState
 	goroutines map[uint64]*incoming
 	root       *incoming
+}
+
+// serviceState is one service's clocks and counters, by request id.
+type serviceState struct {
+	vclocks  map[string]*vclock
+	counters map[string]map[string]int
+}
+
+func newServiceState() *serviceState {
+	return &serviceState{vclocks: make(map[string]*vclock), counters: make(map[string]map[string]int)}
+}
+
+// service returns the state of the named service; p.mu must be held.
+func (p *processState) service(name string) *serviceState {
+	s := p.services[name]
+	if s == nil {
+		s = newServiceState()
+		p.services[name] = s
+	}
+	return s
 }
 
 var states = newProcessState()
 
 func newProcessState() *processState {
 	return &processState{
-		vclocks:    make(map[string]*vclock),
-		counters:   make(map[string]map[string]int),
+		services:   make(map[string]*serviceState),
 		goroutines: make(map[uint64]*incoming),
 		root:       &incoming{requestID: newRequestID()},
 	}
@@ -55,8 +75,7 @@ func newProcessState() *processState {
 func (p *processState) reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.vclocks = make(map[string]*vclock)
-	p.counters = make(map[string]map[string]int)
+	p.services = make(map[string]*serviceState)
 	p.goroutines = make(map[uint64]*incoming)
 	p.root = &incoming{requestID: newRequestID()}
 }
@@ -108,12 +127,12 @@ func (p *processState) enter(in *incoming) func() {
 	}
 }
 
-// newTestExecution forgets every request's clocks and counters (protocol.md §3.1).
-func (p *processState) newTestExecution() {
+// newTestExecution forgets every request's clocks and counters of service
+// (protocol.md §3.1).
+func (p *processState) newTestExecution(service string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.vclocks = make(map[string]*vclock)
-	p.counters = make(map[string]map[string]int)
+	p.services[service] = newServiceState()
 }
 
 // advance computes a call's vector clock and execution index for service and key:
@@ -122,7 +141,8 @@ func (p *processState) newTestExecution() {
 func (p *processState) advance(in *incoming, service, key string) (*vclock, executionIndex) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	vc := p.vclocks[in.requestID]
+	st := p.service(service)
+	vc := st.vclocks[in.requestID]
 	if vc == nil {
 		vc = newVClock()
 	}
@@ -130,12 +150,12 @@ func (p *processState) advance(in *incoming, service, key string) (*vclock, exec
 		vc = merge(in.vclock, vc)
 	}
 	vc.increment(service)
-	p.vclocks[in.requestID] = vc
+	st.vclocks[in.requestID] = vc
 
-	counters := p.counters[in.requestID]
+	counters := st.counters[in.requestID]
 	if counters == nil {
 		counters = make(map[string]int)
-		p.counters[in.requestID] = counters
+		st.counters[in.requestID] = counters
 	}
 	counters[key]++
 	ei := make(executionIndex, len(in.ei), len(in.ei)+1)
