@@ -1,0 +1,206 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+var siteRoot = Site{ID: "site-root", File: "main.go", Line: 7, Func: "main.main"}
+
+// TestFaults checks what the caller gets, what is sent, and what is reported for every
+// kind of fault the coordinator can ask for.
+func TestFaults(t *testing.T) {
+	type check func(t *testing.T, resp *http.Response, err error)
+	isURLError := func(t *testing.T, err error) {
+		t.Helper()
+		var ue *url.Error
+		if !errors.As(err, &ue) || ue.Op != "Get" || !strings.HasSuffix(ue.URL, "/x") {
+			t.Errorf("error %v (%T) is not a *url.Error for Get .../x", err, err)
+		}
+	}
+	refused := func(t *testing.T, resp *http.Response, err error) {
+		isURLError(t, err)
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("errors.Is(%v, ECONNREFUSED) is false", err)
+		}
+	}
+	timedOut := func(t *testing.T, resp *http.Response, err error) {
+		isURLError(t, err)
+		var ne net.Error
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("%v is not a timeout that is context.DeadlineExceeded", err)
+		}
+	}
+	status := func(code int) check {
+		return func(t *testing.T, resp *http.Response, err error) {
+			if err != nil {
+				t.Fatalf("err = %v, want a %d response", err, code)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != code || len(body) != 0 || resp.Request == nil {
+				t.Errorf("response %d %q (request %v), want %d with an empty body", resp.StatusCode, body, resp.Request, code)
+			}
+		}
+	}
+	cases := []struct {
+		name     string
+		fault    map[string]any
+		sent     bool   // the call reaches the server
+		sleep    string // X-Filibuster-Forced-Sleep the server sees
+		reported map[string]any
+		check    check
+	}{
+		{"refused", map[string]any{"forced_exception": map[string]any{"name": "syscall.ECONNREFUSED", "metadata": map[string]any{}}},
+			false, "", map[string]any{"exception": map[string]any{"name": "syscall.ECONNREFUSED", "metadata": map[string]any{}}}, refused},
+		{"python connection error", map[string]any{"forced_exception": map[string]any{"name": "requests.exceptions.ConnectionError"}},
+			false, "", map[string]any{"exception": map[string]any{"name": "requests.exceptions.ConnectionError", "metadata": map[string]any{}}}, refused},
+		{"timeout", map[string]any{"forced_exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{}}},
+			false, "", map[string]any{"exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{}}}, timedOut},
+		{"python timeout", map[string]any{"forced_exception": map[string]any{"name": "requests.exceptions.Timeout", "metadata": map[string]any{}}},
+			false, "", map[string]any{"exception": map[string]any{"name": "requests.exceptions.Timeout", "metadata": map[string]any{}}}, timedOut},
+		{"timeout sent with sleep", map[string]any{"forced_exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{"abort": false, "sleep": 0.01}}},
+			true, "0.01", map[string]any{"exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{"abort": false, "sleep": 0.01}}}, timedOut},
+		{"reset", map[string]any{"forced_exception": map[string]any{"name": "syscall.ECONNRESET"}},
+			false, "", nil, func(t *testing.T, resp *http.Response, err error) {
+				if !errors.Is(err, syscall.ECONNRESET) {
+					t.Errorf("errors.Is(%v, ECONNRESET) is false", err)
+				}
+			}},
+		{"unexpected EOF", map[string]any{"forced_exception": map[string]any{"name": "io.ErrUnexpectedEOF"}},
+			false, "", nil, func(t *testing.T, resp *http.Response, err error) {
+				if !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("errors.Is(%v, io.ErrUnexpectedEOF) is false", err)
+				}
+			}},
+		{"unknown exception", map[string]any{"forced_exception": map[string]any{"name": "grpc.Unavailable"}},
+			false, "", nil, func(t *testing.T, resp *http.Response, err error) {
+				isURLError(t, err)
+				if err == nil || !strings.Contains(err.Error(), "grpc.Unavailable") {
+					t.Errorf("err = %v, want one naming the unknown fault", err)
+				}
+			}},
+		{"status as string", map[string]any{"failure_metadata": map[string]any{"return_value": map[string]any{"status_code": "503"}}},
+			false, "", map[string]any{"return_value": map[string]any{"__class__": "Response", "status_code": "503", "text": emptyDigest}}, status(503)},
+		{"status as number", map[string]any{"failure_metadata": map[string]any{"return_value": map[string]any{"status_code": 404}}},
+			false, "", map[string]any{"return_value": map[string]any{"__class__": "Response", "status_code": "404", "text": emptyDigest}}, status(404)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			coord := startCoordinator(t)
+			coord.fault = func(map[string]any, int) map[string]any { return tc.fault }
+			var got []http.Header
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = append(got, r.Header.Clone())
+				io.WriteString(w, "real body")
+			}))
+			defer srv.Close()
+			SetDefaultServiceName("client")
+
+			resp, err := Get(siteRoot, nil, srv.URL+"/x")
+			tc.check(t, resp, err)
+			if tc.sent != (len(got) == 1) {
+				t.Errorf("call sent %d times, want sent=%t", len(got), tc.sent)
+			}
+			if tc.sleep != "" && (len(got) == 0 || got[0].Get(headerForcedSleep) != tc.sleep) {
+				t.Errorf("forced sleep header not %q: %v", tc.sleep, got)
+			}
+			ex := coord.exchanges()
+			last := ex[len(ex)-1].body
+			if last["instrumentation_type"] != "invocation_complete" {
+				t.Fatalf("last request %v is not invocation_complete", last)
+			}
+			for k, v := range tc.reported {
+				if !reflect.DeepEqual(last[k], v) {
+					t.Errorf("reported %s = %v, want %v", k, last[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestCoordinatorUnavailable checks that a coordinator that is down or answers garbage
+// never breaks the call.
+func TestCoordinatorUnavailable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<html>not json")
+	}))
+	defer garbage.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close()
+
+	for name, u := range map[string]string{"down": down, "garbage": garbage.URL} {
+		t.Run(name, func(t *testing.T) {
+			useEnv(t, "FILIBUSTER_URL", u)
+			for i := 0; i < 2; i++ {
+				resp, err := Get(siteRoot, nil, srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(body) != "ok" {
+					t.Errorf("body %q, want ok", body)
+				}
+			}
+			if !warned.Load() {
+				t.Error("no warning was logged")
+			}
+			if WasFaultInjected() {
+				t.Error("WasFaultInjected with no coordinator")
+			}
+		})
+	}
+}
+
+// TestCallerRequestUntouched checks that the headers go on a clone.
+func TestCallerRequestUntouched(t *testing.T) {
+	startCoordinator(t)
+	var seen http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Clone() }))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	resp, err := ClientDo(siteRoot, nil, http.DefaultClient, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if seen.Get(headerEI) == "" {
+		t.Error("the call did not carry the execution index")
+	}
+	if len(req.Header) != 0 {
+		t.Errorf("the caller's request was modified: %v", req.Header)
+	}
+}
+
+// TestFaultInjectedHelpers checks the functional-test helpers.
+func TestFaultInjectedHelpers(t *testing.T) {
+	if WasFaultInjected() {
+		t.Error("inert runtime reports a fault")
+	}
+	coord := startCoordinator(t)
+	coord.faultInjected = true
+	if !WasFaultInjected() || !WasFaultInjectedOn("users") {
+		t.Error("helpers do not report the coordinator's answer")
+	}
+	ex := coord.exchanges()
+	if len(ex) != 2 || ex[0].path != "/filibuster/fault-injected" || ex[1].path != "/filibuster/fault-injected/users" {
+		t.Errorf("requests %v", ex)
+	}
+}
