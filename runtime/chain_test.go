@@ -111,11 +111,11 @@ func TestChain(t *testing.T) {
 			"instrumentation_type": "request_received", "generated_id": "1", "execution_index": ei(kAB, 1, kBC, 1), "target_service_name": "C"}},
 		{"POST", "/filibuster/update", map[string]any{
 			"instrumentation_type": "invocation_complete", "generated_id": 1.0, "execution_index": ei(kAB, 1, kBC, 1),
-			"vclock": map[string]any{"A": 1.0, "B": 1.0},
+			"vclock":       map[string]any{"A": 1.0, "B": 1.0},
 			"return_value": map[string]any{"__class__": "Response", "status_code": "200", "text": cBody}}},
 		{"POST", "/filibuster/update", map[string]any{
 			"instrumentation_type": "invocation_complete", "generated_id": 0.0, "execution_index": ei(kAB, 1),
-			"vclock": map[string]any{"A": 1.0},
+			"vclock":       map[string]any{"A": 1.0},
 			"return_value": map[string]any{"__class__": "Response", "status_code": "200", "text": bBody}}},
 		{"GET", "/filibuster/new-test-execution/A", nil},
 		{"PUT", "/filibuster/create", map[string]any{
@@ -136,11 +136,11 @@ func TestChain(t *testing.T) {
 			"instrumentation_type": "request_received", "generated_id": "3", "execution_index": ei(kAB, 2, kBC, 2), "target_service_name": "C"}},
 		{"POST", "/filibuster/update", map[string]any{
 			"instrumentation_type": "invocation_complete", "generated_id": 3.0, "execution_index": ei(kAB, 2, kBC, 2),
-			"vclock": map[string]any{"A": 2.0, "B": 2.0},
+			"vclock":       map[string]any{"A": 2.0, "B": 2.0},
 			"return_value": map[string]any{"__class__": "Response", "status_code": "200", "text": cBody}}},
 		{"POST", "/filibuster/update", map[string]any{
 			"instrumentation_type": "invocation_complete", "generated_id": 2.0, "execution_index": ei(kAB, 2),
-			"vclock": map[string]any{"A": 2.0},
+			"vclock":       map[string]any{"A": 2.0},
 			"return_value": map[string]any{"__class__": "Response", "status_code": "200", "text": bBody}}},
 	}
 	compareExchanges(t, coord.exchanges(), want)
