@@ -28,11 +28,14 @@ race:
 
 ## fuzz: each fuzz target for a few seconds.
 fuzz:
-	@true
+	$(GO) test -run '^$$' -fuzz '^FuzzVClock$$' -fuzztime $(FUZZTIME) ./runtime
+	$(GO) test -run '^$$' -fuzz '^FuzzExecutionIndex$$' -fuzztime $(FUZZTIME) ./runtime
+	$(GO) test -run '^$$' -fuzz '^FuzzHeaders$$' -fuzztime $(FUZZTIME) ./runtime
 
 ## bench: Go benchmarks of the runtime, the coordinator and the generator.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./runtime/...
+	$(GO) test -run '^$$' -bench Generate -benchtime 1x ./rewrite
 
 ## conformance: replay the reference server's transcripts against our coordinator.
 conformance:

@@ -1,0 +1,121 @@
+package runtime
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// stubTransport answers every request in memory.
+type stubTransport struct{ resp *http.Response }
+
+func (s stubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := *s.resp
+	r.Request = req
+	return &r, nil
+}
+
+func stubClient() *http.Client {
+	return &http.Client{Transport: stubTransport{&http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}}}
+}
+
+// TestInertAllocations checks that the inert wrappers allocate nothing beyond the
+// net/http call they make.
+func TestInertAllocations(t *testing.T) {
+	useEnv(t, "FILIBUSTER_URL", "")
+	c := stubClient()
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:1/x", nil)
+	plain := testing.AllocsPerRun(100, func() { c.Do(req) })
+	wrapped := testing.AllocsPerRun(100, func() { ClientDo(siteRoot, nil, c, req) })
+	if wrapped != plain {
+		t.Errorf("inert ClientDo: %.0f allocations per call, plain Do: %.0f", wrapped, plain)
+	}
+}
+
+// BenchmarkInertWrapper measures the inert wrapper against a stub transport: its
+// allocations are those of (*http.Client).Do alone.
+//
+//	go test -run '^$' -bench . -benchmem ./runtime
+func BenchmarkInertWrapper(b *testing.B) {
+	reset()
+	b.Setenv("FILIBUSTER_URL", "")
+	c := stubClient()
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:1/x", nil)
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c.Do(req)
+		}
+	})
+	b.Run("wrapped", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			ClientDo(siteRoot, nil, c, req)
+		}
+	})
+}
+
+// BenchmarkInertLoopback compares a real loopback request with and without the inert
+// wrapper.
+func BenchmarkInertLoopback(b *testing.B) {
+	reset()
+	b.Setenv("FILIBUSTER_URL", "")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	c := srv.Client()
+	get := func(b *testing.B, do func() (*http.Response, error)) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			resp, err := do()
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	b.Run("plain", func(b *testing.B) { get(b, func() (*http.Response, error) { return c.Get(srv.URL) }) })
+	b.Run("wrapped", func(b *testing.B) {
+		get(b, func() (*http.Response, error) { return ClientGet(siteRoot, nil, c, srv.URL) })
+	})
+}
+
+// coordinatorStub answers the coordinator protocol in memory, so that the active
+// path's cost excludes the coordinator's round trips.
+type coordinatorStub struct{}
+
+func (coordinatorStub) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+	}
+	body := "{}"
+	switch {
+	case strings.HasPrefix(req.URL.Path, "/filibuster/new-test-execution/"):
+		body = `{"new-test-execution": false}`
+	case req.URL.Path == "/filibuster/create":
+		body = `{"generated_id": 0, "execution_index": "[[\"k\", 1]]"}`
+	}
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), Header: http.Header{}, Request: req}, nil
+}
+
+// BenchmarkActiveCall measures one instrumented call with the coordinator answering in
+// memory: the runtime's own cost per call (clocks, index, payloads, headers, digest).
+func BenchmarkActiveCall(b *testing.B) {
+	reset()
+	b.Setenv("FILIBUSTER_URL", "http://coordinator.invalid")
+	cfg := current()
+	cfg.client = &http.Client{Transport: coordinatorStub{}}
+	defer reset()
+	c := stubClient()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:1/x", nil)
+		resp, err := ClientDo(siteRoot, nil, c, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
