@@ -1,0 +1,102 @@
+package analysis
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/filibuster-go/filibuster-gen/rewrite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden file")
+
+// TestGolden analyses the services of testdata (codes through literals and constants,
+// helpers in the same and in an internal package, codes only in tests, a service with
+// none, an unresolvable code) and compares with testdata/analysis.golden.
+func TestGolden(t *testing.T) {
+	r, err := Run(context.Background(), rewrite.Config{Dir: "testdata"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := WriteTable(&got, r); err != nil {
+		t.Fatal(err)
+	}
+	data, err := Marshal(r.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Write(data)
+	golden := filepath.Join("testdata", "analysis.golden")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("analysis differs from %s (go test ./analysis -update to accept):\n--- got\n%s\n--- want\n%s", golden, got.Bytes(), want)
+	}
+}
+
+// TestCinemaCorpus checks that the Go ports of the paper's applications get exactly the
+// per-service codes of corpus.md §2, 500 first.
+func TestCinemaCorpus(t *testing.T) {
+	cinema1 := map[string][]int{"bookings": {500, 404}, "movies": {500, 404}, "users": {500, 404, 503}, "showtimes": {500, 404}}
+	cinema2 := map[string][]int{"bookings": {500, 404, 503}, "movies": {500, 404}, "users": {500, 404, 503}, "showtimes": {500, 404}}
+	cinema6 := map[string][]int{"bookings-primary": {500, 404}, "bookings-secondary": {500, 404}, "movies": {500, 404}, "users": {500, 404, 503}, "showtimes": {500, 404}}
+	want := map[string]map[string][]int{
+		"cinema-1": cinema1,
+		"cinema-2": cinema2,
+		"cinema-3": cinema2,
+		"cinema-4": cinema2,
+		"cinema-5": {"bookings": {500, 404}, "movies": {500, 404}, "users": {500, 404}, "showtimes": {500, 404}},
+		"cinema-6": cinema6,
+		"cinema-7": cinema6,
+		"cinema-8": {"monolith": {500, 404}, "api-server": {500, 503, 404}},
+	}
+	for app, services := range want {
+		t.Run(app, func(t *testing.T) {
+			var patterns []string
+			for svc := range services {
+				patterns = append(patterns, "./examples/"+app+"/"+svc)
+			}
+			r, err := Run(context.Background(), rewrite.Config{Dir: "..", Patterns: patterns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(map[string][]int)
+			for _, s := range r.Services {
+				for _, c := range s.Codes {
+					got[s.Name] = append(got[s.Name], c.Status)
+				}
+			}
+			if !reflect.DeepEqual(got, services) {
+				t.Errorf("codes %v, want %v", got, services)
+			}
+			if len(r.Unresolved) > 0 {
+				t.Errorf("unresolved codes: %v", r.Unresolved)
+			}
+		})
+	}
+}
+
+// TestServiceNames checks that --service names override directory names.
+func TestServiceNames(t *testing.T) {
+	r, err := Run(context.Background(), rewrite.Config{Dir: "testdata", Patterns: []string{"./none"}, Services: map[string]string{"none": "static-files"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Services) != 1 || r.Services[0].Name != "static-files" {
+		t.Errorf("services %v, want one named static-files", fmt.Sprint(r.Services))
+	}
+}
