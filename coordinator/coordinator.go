@@ -1,0 +1,442 @@
+// Package coordinator is a Go implementation of the reference Filibuster server: the
+// HTTP endpoints instrumented services report to (protocol.md §1), and the exploration
+// loop that runs a functional test again and again, each time injecting a new
+// combination of faults (protocol.md §6).
+//
+// What the reference transcripts pin down, beyond protocol.md:
+//
+//   - A call is new in an execution when its generated_id is at least the length of the
+//     execution's replayed log prefix. Only new calls that are not themselves failed
+//     schedule executions: one per applicable exception when the call is created, and
+//     one per applicable error response when its callee reports request_received (and
+//     the call is still the last entry of the log).
+//   - A scheduled execution is the log prefix up to and including that call, and the
+//     current failures plus the new one, sorted by execution index. Candidates already
+//     scheduled, running or run are skipped. The stack is last in, first out.
+//   - Dynamic reduction, before a popped execution runs: each call of the planned prefix
+//     is a node whose children are the prefix calls whose origin_vclock equals its
+//     vclock (the root's children have an empty origin). The execution is pruned when,
+//     for every node, some earlier execution has that node (by execution index) with
+//     every planned child, each with a matching outcome: the same injected exception; a
+//     recorded response with the injected status, injected or real; or, for a child that
+//     is not failed, the same call not failed.
+//   - The summary counts executions ran (tests attempted) and pruned; total is their sum.
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/filibuster-go/filibuster-gen/faultmodel"
+)
+
+// Options configure a coordinator.
+type Options struct {
+	Analysis             *faultmodel.File // faults to try; nil means faultmodel.Default()
+	DynamicReduction     bool
+	MaxTests             int  // stop after this many executions; 0 = unbounded
+	OnlyInitial          bool // run the fault-free execution only
+	BreadthFirst         bool // explore oldest-scheduled first instead of depth-first
+	SuppressCombinations bool // inject one fault per execution at most
+	// FunctionalTest runs the functional test once and says whether it passed.
+	FunctionalTest     func(ctx context.Context) (passed bool, err error)
+	FunctionalTestName string    // the command, recorded in counterexamples
+	Progress           io.Writer // nil = quiet
+	CounterexampleFile string    // where a failing execution is written
+	Replay             string    // counterexample file to replay instead of exploring
+}
+
+// Summary is the outcome of an exploration.
+type Summary struct {
+	ExecutionsRan, Pruned, TestsAttempted, Total int
+	Failed                                       bool
+	Elapsed, GenerationTime, ReductionTime       time.Duration
+}
+
+// Coordinator serves the coordinator endpoints and explores executions. It is an
+// http.Handler.
+type Coordinator struct {
+	opts Options
+
+	mu        sync.Mutex
+	cur       *execution
+	scheduled []*plan
+	seen      map[string]bool
+	done      []*execution
+	targets   map[string]string // execution index -> callee service, from request_received
+	genTime   time.Duration
+}
+
+// failure is a fault planned for one call, as the reference records it.
+type failure struct {
+	Args            json.RawMessage `json:"args,omitempty"`
+	ExecutionIndex  string          `json:"execution_index"`
+	ForcedException map[string]any  `json:"forced_exception,omitempty"`
+	FailureMetadata map[string]any  `json:"failure_metadata,omitempty"`
+}
+
+// entry is one call of an execution's log: the create payload, updated by the
+// request_received and invocation_complete reports.
+type entry struct {
+	fields  map[string]any
+	ei      string
+	vclock  string // canonical JSON
+	origin  string
+	failed  *failure
+	target  string
+	status  string // recorded response status
+	excName string // recorded exception name
+}
+
+// plan is an execution to run: the log prefix to replay and the faults to inject.
+type plan struct {
+	prefix   []*entry
+	failures []*failure // sorted by execution index
+}
+
+func (p *plan) key() string {
+	var b strings.Builder
+	for _, e := range p.prefix {
+		b.WriteString(e.ei)
+		b.WriteByte('|')
+	}
+	b.WriteString("#")
+	for _, f := range p.failures {
+		data, _ := json.Marshal(f)
+		b.Write(data)
+	}
+	return b.String()
+}
+
+func (p *plan) failureFor(ei string) *failure {
+	for _, f := range p.failures {
+		if f.ExecutionIndex == ei {
+			return f
+		}
+	}
+	return nil
+}
+
+// execution is one run of the functional test.
+type execution struct {
+	plan     *plan
+	log      []*entry
+	services map[string]bool // services that asked new-test-execution
+}
+
+// New returns a coordinator.
+func New(opts Options) *Coordinator {
+	if opts.Analysis == nil {
+		opts.Analysis = faultmodel.Default()
+	}
+	c := &Coordinator{opts: opts, seen: make(map[string]bool), targets: make(map[string]string)}
+	c.cur = &execution{plan: &plan{}, services: make(map[string]bool)}
+	return c
+}
+
+// CommandTest returns a functional test that runs a shell command, with env added to
+// the environment; exit status 0 means the test passed.
+func CommandTest(shellCmd string, env []string) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		cmd := exec.CommandContext(ctx, "sh", "-c", shellCmd)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdout = os.Stderr
+		cmd.Stderr = os.Stderr
+		err := cmd.Run()
+		if _, ok := err.(*exec.ExitError); ok {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("running functional test: %w", err)
+		}
+		return true, nil
+	}
+}
+
+// ServeHTTP answers the coordinator endpoints (protocol.md §1).
+func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	var (
+		answer any
+		err    error
+	)
+	switch {
+	case r.Method == http.MethodGet && path == "/health-check":
+		answer = map[string]string{"status": "OK"}
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/new-test-execution/"):
+		answer = c.newTestExecution(strings.TrimPrefix(path, "/filibuster/new-test-execution/"))
+	case r.Method == http.MethodPut && path == "/filibuster/create":
+		answer, err = c.create(r.Body)
+	case r.Method == http.MethodPost && path == "/filibuster/update":
+		answer, err = c.update(r.Body)
+	case r.Method == http.MethodGet && path == "/filibuster/fault-injected":
+		answer = map[string]bool{"result": c.faultInjected("")}
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/fault-injected/"):
+		answer = map[string]bool{"result": c.faultInjected(strings.TrimPrefix(path, "/filibuster/fault-injected/"))}
+	default:
+		http.Error(w, `{"error": "not found"}`, http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+		return
+	}
+	json.NewEncoder(w).Encode(answer)
+}
+
+func (c *Coordinator) newTestExecution(service string) map[string]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !c.cur.services[service]
+	c.cur.services[service] = true
+	return map[string]bool{"new-test-execution": first}
+}
+
+// decode reads a JSON object, keeping numbers exact.
+func decode(body io.Reader) (map[string]any, error) {
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("malformed JSON payload: %w", err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("payload is not a JSON object")
+	}
+	return m, nil
+}
+
+func stringField(m map[string]any, key string) (string, error) {
+	s, ok := m[key].(string)
+	if !ok {
+		return "", fmt.Errorf("payload field %q: missing or not a string", key)
+	}
+	return s, nil
+}
+
+// canonical encodes a JSON value with sorted keys, for comparisons.
+func canonical(v any) string {
+	data, _ := json.Marshal(v)
+	return string(data)
+}
+
+func (c *Coordinator) create(body io.Reader) (any, error) {
+	m, err := decode(body)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"execution_index", "module", "method", "source_service_name"} {
+		if _, err := stringField(m, k); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.cur
+	id := len(cur.log)
+	e := &entry{fields: m, ei: m["execution_index"].(string), vclock: canonical(m["vclock"]), origin: canonical(orEmpty(m["origin_vclock"]))}
+	m["generated_id"] = id
+	cur.log = append(cur.log, e)
+	answer := map[string]any{"generated_id": id, "execution_index": e.ei}
+	if f := cur.plan.failureFor(e.ei); f != nil {
+		e.failed = f
+		answer["args"] = argsOf(m)
+		if f.ForcedException != nil {
+			answer["forced_exception"] = f.ForcedException
+		} else {
+			answer["failure_metadata"] = f.FailureMetadata
+		}
+	}
+	if id >= len(cur.plan.prefix) && e.failed == nil {
+		start := time.Now()
+		c.scheduleExceptions(cur, e)
+		c.genTime += time.Since(start)
+	}
+	return answer, nil
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return map[string]any{}
+	}
+	return v
+}
+
+func argsOf(m map[string]any) json.RawMessage {
+	data, _ := json.Marshal(m["args"])
+	return data
+}
+
+// scheduleExceptions schedules one execution per exception the analysis applies to e.
+func (c *Coordinator) scheduleExceptions(cur *execution, e *entry) {
+	module, _ := e.fields["module"].(string)
+	method, _ := e.fields["method"].(string)
+	metadata, _ := e.fields["metadata"].(map[string]any)
+	for i := range c.opts.Analysis.Rules {
+		rule := &c.opts.Analysis.Rules[i].Rule
+		if !rule.MatchCall(module, method) {
+			continue
+		}
+		for _, ex := range rule.Exceptions {
+			if ex.Restrictions != "" {
+				if _, ok := metadata[ex.Restrictions]; !ok {
+					continue
+				}
+			}
+			fe := map[string]any{"name": ex.Name, "metadata": expandMetadata(ex.Metadata, metadata)}
+			c.schedule(cur, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe})
+		}
+	}
+}
+
+// expandMetadata replaces @expr(metadata['timeout']) and its -1 and +1 forms with the
+// call's timeout.
+func expandMetadata(md map[string]any, call map[string]any) map[string]any {
+	out := make(map[string]any, len(md))
+	for k, v := range md {
+		s, ok := v.(string)
+		if !ok || !strings.HasPrefix(s, "@expr(metadata['timeout']") {
+			out[k] = v
+			continue
+		}
+		t, err := strconv.ParseFloat(fmt.Sprint(call["timeout"]), 64)
+		if err != nil {
+			out[k] = v
+			continue
+		}
+		switch strings.TrimPrefix(s, "@expr(metadata['timeout']") {
+		case ")":
+		case "-1)":
+			t--
+		case "+1)":
+			t++
+		default:
+			out[k] = v
+			continue
+		}
+		out[k] = t
+	}
+	return out
+}
+
+// scheduleErrors schedules one execution per error response the analysis applies to
+// calls from e to its target.
+func (c *Coordinator) scheduleErrors(cur *execution, e *entry) {
+	module, _ := e.fields["module"].(string)
+	method, _ := e.fields["method"].(string)
+	for i := range c.opts.Analysis.Rules {
+		rule := &c.opts.Analysis.Rules[i].Rule
+		if !rule.MatchCall(module, method) {
+			continue
+		}
+		for j := range rule.Errors {
+			er := &rule.Errors[j]
+			if !er.MatchService(e.target) {
+				continue
+			}
+			for _, t := range er.Types {
+				var md map[string]any
+				json.Unmarshal(t, &md)
+				c.schedule(cur, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md})
+			}
+		}
+	}
+}
+
+// schedule pushes the execution that replays cur's log up to its last entry and adds
+// f to its failures, unless it was seen before.
+func (c *Coordinator) schedule(cur *execution, f *failure) {
+	if c.opts.SuppressCombinations && len(cur.plan.failures) > 0 {
+		return
+	}
+	p := &plan{prefix: append([]*entry(nil), cur.log...)}
+	p.failures = append(append(p.failures, cur.plan.failures...), f)
+	sort.SliceStable(p.failures, func(i, j int) bool { return p.failures[i].ExecutionIndex < p.failures[j].ExecutionIndex })
+	k := p.key()
+	if c.seen[k] {
+		return
+	}
+	c.seen[k] = true
+	c.scheduled = append(c.scheduled, p)
+}
+
+func (c *Coordinator) update(body io.Reader) (any, error) {
+	m, err := decode(body)
+	if err != nil {
+		return nil, err
+	}
+	var id int
+	switch v := m["generated_id"].(type) {
+	case json.Number:
+		n, err := strconv.Atoi(v.String())
+		if err != nil {
+			return nil, fmt.Errorf("payload field \"generated_id\": %q is not an integer", v)
+		}
+		id = n
+	case string:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("payload field \"generated_id\": %q is not an integer", v)
+		}
+		id = n
+	default:
+		return nil, fmt.Errorf("payload field \"generated_id\": missing or not a number")
+	}
+	kind, err := stringField(m, "instrumentation_type")
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.cur
+	if id < 0 || id >= len(cur.log) {
+		return nil, fmt.Errorf("unknown generated_id %d (this execution has %d calls)", id, len(cur.log))
+	}
+	e := cur.log[id]
+	for k, v := range m {
+		if v != nil && k != "generated_id" {
+			e.fields[k] = v
+		}
+	}
+	switch kind {
+	case "request_received":
+		e.target, _ = m["target_service_name"].(string)
+		c.targets[e.ei] = e.target
+		if id >= len(cur.plan.prefix) && e.failed == nil && id == len(cur.log)-1 {
+			start := time.Now()
+			c.scheduleErrors(cur, e)
+			c.genTime += time.Since(start)
+		}
+	case "invocation_complete":
+		if rv, ok := m["return_value"].(map[string]any); ok {
+			e.status = fmt.Sprint(rv["status_code"])
+		}
+		if ex, ok := m["exception"].(map[string]any); ok {
+			e.excName = fmt.Sprint(ex["name"])
+		}
+	}
+	return map[string]any{}, nil
+}
+
+func (c *Coordinator) faultInjected(service string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.cur.plan.failures {
+		if service == "" || c.targets[f.ExecutionIndex] == service {
+			return true
+		}
+	}
+	return false
+}
