@@ -321,3 +321,9 @@ func readCounterexample(path string) (*plan, error) {
 	}
 	return &plan{failures: te.Failures}, nil
 }
+
+// SetFunctionalTest replaces the functional test, for callers that can build it only
+// once the coordinator is listening.
+func (c *Coordinator) SetFunctionalTest(test func(context.Context) (bool, error)) {
+	c.opts.FunctionalTest = test
+}

@@ -1,28 +1,179 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
 
+	"github.com/filibuster-go/filibuster-gen/coordinator"
+	"github.com/filibuster-go/filibuster-gen/faultmodel"
 	"github.com/spf13/cobra"
 )
 
-// Placeholders until the coordinator lands.
+// coordinatorFlags are the flags shared by explore and serve.
+type coordinatorFlags struct {
+	addr         string
+	analysisFile string
+	noReduction  bool
+}
+
+func (f *coordinatorFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:5005", "`address` the coordinator listens on")
+	cmd.Flags().StringVar(&f.analysisFile, "analysis-file", "", "analysis `file` with the faults to try (default: the built-in Go default)")
+	cmd.Flags().BoolVar(&f.noReduction, "disable-dynamic-reduction", false, "run every scheduled execution, without dynamic reduction")
+}
+
+func (f *coordinatorFlags) analysis() (*faultmodel.File, error) {
+	if f.analysisFile == "" {
+		return faultmodel.Default(), nil
+	}
+	return faultmodel.ReadFile(f.analysisFile)
+}
+
+// listen serves c on addr until ctx is done.
+func listen(ctx context.Context, addr string, c http.Handler) (string, func(), error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("coordinator: %w", err)
+	}
+	srv := &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	stop := func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}
+	return "http://" + l.Addr().String(), stop, nil
+}
+
 func newExploreCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "explore",
+	var (
+		flags        coordinatorFlags
+		test         string
+		maxTests     int
+		onlyInitial  bool
+		breadthFirst bool
+		single       bool
+		ceFile       string
+	)
+	cmd := &cobra.Command{
+		Use:   "explore --functional-test CMD",
 		Short: "Run the fault-injection exploration loop with the embedded coordinator",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("explore not implemented yet")
+		Long: `explore serves the coordinator on --addr and runs the functional test (a shell
+command; exit status 0 means it passed) first with no faults, then once per combination of
+faults the analysis file calls for, depth-first, pruning with dynamic reduction. The
+instrumented services must already run with FILIBUSTER_URL pointing at --addr; the test
+gets FILIBUSTER_URL in its environment.
+
+A failing execution stops the run with exit status 1 and writes the counterexample file;
+when --counterexample-file names an existing file, explore replays exactly that execution.`,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if test == "" {
+				return errors.New("--functional-test is required")
+			}
+			analysis, err := flags.analysis()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer cancel()
+			opts := coordinator.Options{
+				Analysis:             analysis,
+				DynamicReduction:     !flags.noReduction,
+				MaxTests:             maxTests,
+				OnlyInitial:          onlyInitial,
+				BreadthFirst:         breadthFirst,
+				SuppressCombinations: single,
+				FunctionalTestName:   test,
+				Progress:             cmd.ErrOrStderr(),
+				CounterexampleFile:   "counterexample.json",
+			}
+			if ceFile != "" {
+				if _, err := os.Stat(ceFile); err == nil {
+					opts.Replay = ceFile
+				}
+				opts.CounterexampleFile = ceFile
+			}
+			c := coordinator.New(opts)
+			url, stop, err := listen(ctx, flags.addr, c)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			// The command's environment is known only now that the address is.
+			c.SetFunctionalTest(coordinator.CommandTest(test, []string{"FILIBUSTER_URL=" + url}))
+			s, err := c.Explore(ctx)
+			if s != nil {
+				PrintSummary(cmd.OutOrStdout(), s)
+			}
+			if err != nil {
+				return err
+			}
+			if s.Failed {
+				return exitError{code: 1, msg: "a test execution failed; counterexample written to " + opts.CounterexampleFile}
+			}
+			return nil
 		},
+	}
+	flags.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&test, "functional-test", "", "shell `command` that runs the functional test")
+	f.IntVar(&maxTests, "max-tests", 0, "stop after `N` executions (0: no bound)")
+	f.BoolVar(&onlyInitial, "only-initial-execution", false, "run the fault-free execution only")
+	f.BoolVar(&breadthFirst, "breadth-first", false, "explore breadth-first instead of depth-first")
+	f.BoolVar(&single, "suppress-combinations", false, "inject at most one fault per execution")
+	f.StringVar(&ceFile, "counterexample-file", "", "counterexample `file` to write, or to replay when it exists (default counterexample.json)")
+	return cmd
+}
+
+// PrintSummary writes the counts the reference server prints, and the times.
+func PrintSummary(w interface{ Write([]byte) (int, error) }, s *coordinator.Summary) {
+	fmt.Fprintf(w, "executions ran: %d\n", s.ExecutionsRan)
+	fmt.Fprintf(w, "pruned by dynamic reduction: %d\n", s.Pruned)
+	fmt.Fprintf(w, "tests attempted: %d\n", s.TestsAttempted)
+	fmt.Fprintf(w, "total: %d\n", s.Total)
+	fmt.Fprintf(w, "elapsed: %s (generation %s, reduction %s)\n",
+		s.Elapsed.Round(time.Millisecond), s.GenerationTime.Round(time.Microsecond), s.ReductionTime.Round(time.Microsecond))
+	if s.Failed {
+		fmt.Fprintln(w, "result: FAILED")
+	} else {
+		fmt.Fprintln(w, "result: passed")
 	}
 }
 
 func newServeCmd() *cobra.Command {
-	return &cobra.Command{
+	var flags coordinatorFlags
+	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the coordinator endpoints for an external driver",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("serve not implemented yet")
+		Short: "Serve the coordinator endpoints only, for an external driver",
+		Long: `serve answers the coordinator endpoints on --addr until interrupted, without
+running a functional test: instrumented services report to it and functional tests can
+query it. It injects no faults.`,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			analysis, err := flags.analysis()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer cancel()
+			c := coordinator.New(coordinator.Options{Analysis: analysis, DynamicReduction: !flags.noReduction})
+			url, stop, err := listen(ctx, flags.addr, c)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: coordinator serving on %s\n", url)
+			<-ctx.Done()
+			return nil
 		},
 	}
+	flags.register(cmd)
+	return cmd
 }
