@@ -68,7 +68,8 @@ func main() {
 		modules = defaultModules
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGPIPE too: with the output piped to head, the harness must still clean up.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
 	defer stop()
 	code, err := h.main(ctx, modules, keep)
 	if err != nil {
