@@ -131,11 +131,11 @@ func TestChain(t *testing.T) {
 			"args": argsC, "kwargs": map[string]any{}, "callsite_file": "b/main.go", "callsite_line": "20",
 			"full_traceback": "site-bc", "metadata": map[string]any{"timeout": 10.0},
 			// B's clock for the request merges the new incoming {"A": 2} with its {"A": 1, "B": 1}.
-			"vclock": map[string]any{"A": 2.0, "B": 2.0}, "origin_vclock": map[string]any{"A": 2.0}, "execution_index": ei(kAB, 2, kBC, 2)}},
+			"vclock": map[string]any{"A": 2.0, "B": 2.0}, "origin_vclock": map[string]any{"A": 2.0}, "execution_index": ei(kAB, 2, kBC, 1)}},
 		{"POST", "/filibuster/update", map[string]any{
-			"instrumentation_type": "request_received", "generated_id": "3", "execution_index": ei(kAB, 2, kBC, 2), "target_service_name": "C"}},
+			"instrumentation_type": "request_received", "generated_id": "3", "execution_index": ei(kAB, 2, kBC, 1), "target_service_name": "C"}},
 		{"POST", "/filibuster/update", map[string]any{
-			"instrumentation_type": "invocation_complete", "generated_id": 3.0, "execution_index": ei(kAB, 2, kBC, 2),
+			"instrumentation_type": "invocation_complete", "generated_id": 3.0, "execution_index": ei(kAB, 2, kBC, 1),
 			"vclock":       map[string]any{"A": 2.0, "B": 2.0},
 			"return_value": map[string]any{"__class__": "Response", "status_code": "200", "text": cBody}}},
 		{"POST", "/filibuster/update", map[string]any{
@@ -156,7 +156,7 @@ func TestChain(t *testing.T) {
 	}
 	wantC := []map[string]string{
 		{headerGeneratedID: "1", headerVClock: `{"A": 1, "B": 1}`, headerOriginVClock: `{"A": 1, "B": 1}`, headerEI: ei(kAB, 1, kBC, 1)},
-		{headerGeneratedID: "3", headerVClock: `{"A": 2, "B": 2}`, headerOriginVClock: `{"A": 2, "B": 2}`, headerEI: ei(kAB, 2, kBC, 2)},
+		{headerGeneratedID: "3", headerVClock: `{"A": 2, "B": 2}`, headerOriginVClock: `{"A": 2, "B": 2}`, headerEI: ei(kAB, 2, kBC, 1)},
 	}
 	for i := range bh {
 		for k, v := range wantB[i] {
@@ -262,5 +262,46 @@ func TestConcurrentRequests(t *testing.T) {
 		if n != 50 {
 			t.Errorf("execution index %s seen %d times, want 50", k, n)
 		}
+	}
+}
+
+// TestRepeatedCallsInCalledService checks that identical calls made by one invocation
+// of a called service get distinct execution indexes (the reference instrumentation
+// gives them one), while each invocation counts from 1.
+func TestRepeatedCallsInCalledService(t *testing.T) {
+	coord := startCoordinator(t)
+	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {})
+	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 2; i++ {
+			resp, err := Get(siteBC, r, c.url+"/c")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}
+	})
+	a := startService(t, "A", func(s *service, w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 2; i++ {
+			resp, err := Get(siteAB, r, b.url+"/b")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}
+	})
+	get(t, a.url+"/a")
+	kAB := callKey(siteAB.ID, "net/http", "GET", b.url+"/b")
+	kBC := callKey(siteBC.ID, "net/http", "GET", c.url+"/c")
+	var got []string
+	for _, e := range coord.exchanges() {
+		if e.path == "/filibuster/create" {
+			got = append(got, e.body["execution_index"].(string))
+		}
+	}
+	want := []string{ei(kAB, 1), ei(kAB, 1, kBC, 1), ei(kAB, 1, kBC, 2), ei(kAB, 2), ei(kAB, 2, kBC, 1), ei(kAB, 2, kBC, 2)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("execution indexes\n got %v\nwant %v", got, want)
 	}
 }

@@ -28,7 +28,8 @@
 // a scope first. For each call the runtime asks whether a new test execution began
 // (then it forgets every clock and counter), merges the incoming vector clock into the
 // request's clock and increments its own service's count, pushes the call's key onto the
-// execution index (counting per request id), reports the call with PUT
+// execution index (counting identical calls per request and incoming execution index),
+// reports the call with PUT
 // /filibuster/create, and sends it with the X-Filibuster-* headers on a clone of the
 // request. The coordinator may instead make it fail: an exception (the call is not sent,
 // or is sent with a forced sleep when abort is false, and the caller gets a *url.Error

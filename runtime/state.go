@@ -42,7 +42,8 @@ type processState struct {
 	root       *incoming
 }
 
-// serviceState is one service's clocks and counters, by request id.
+// serviceState is one service's clocks, by request id, and execution-index counters,
+// by request id and incoming execution index.
 type serviceState struct {
 	vclocks  map[string]*vclock
 	counters map[string]map[string]int
@@ -152,10 +153,17 @@ func (p *processState) advance(in *incoming, service, key string) (*vclock, exec
 	vc.increment(service)
 	st.vclocks[in.requestID] = vc
 
-	counters := st.counters[in.requestID]
+	// Counts are kept per request and per incoming execution index: an execution index
+	// is a path in the call tree, and each count numbers the identical calls made from
+	// one position of that path. (The reference instrumentation re-reads the incoming
+	// index for every call, so a called service counts every key from 1 again; that
+	// agrees with this except for identical calls repeated by one handler invocation,
+	// which it wrongly gives one index.)
+	scope := in.requestID + "\x00" + in.ei.String()
+	counters := st.counters[scope]
 	if counters == nil {
 		counters = make(map[string]int)
-		st.counters[in.requestID] = counters
+		st.counters[scope] = counters
 	}
 	counters[key]++
 	ei := make(executionIndex, len(in.ei), len(in.ei)+1)
