@@ -39,7 +39,8 @@ bench:
 
 ## conformance: replay the reference server's transcripts against our coordinator.
 conformance:
-	@true
+	@$(GO) test ./coordinator -run '^TestConformance$$' -count=1 -v >conformance.out 2>&1; status=$$?; \
+	grep -E '^conformance|--- FAIL|_test.go:[0-9]+' conformance.out; rm -f conformance.out; exit $$status
 
 ## demo: cinema-3 end to end with the embedded coordinator.
 demo:
