@@ -5,19 +5,28 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// coordinator is a filibuster-gen serve process started by the harness.
+// coordinator is a filibuster-gen serve process started by the harness, behind a
+// counting proxy, so that the report can show the instrumented code really talked to it.
 type coordinator struct {
-	url    string
+	url    string // the proxy's
 	cmd    *exec.Cmd
 	output *bytes.Buffer
 	done   chan error
+	proxy  *http.Server
+
+	requests atomic.Int64 // requests forwarded
+	creates  atomic.Int64 // of which PUT /filibuster/create: calls reported
 }
 
 // startCoordinator starts filibuster-gen serve on a free local port, with no analysis
@@ -44,6 +53,10 @@ func (h *harness) startCoordinator(ctx context.Context) (*coordinator, error) {
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			conn.Close()
+			if err := c.startProxy(addr); err != nil {
+				c.kill()
+				return nil, err
+			}
 			return c, nil
 		}
 		select {
@@ -58,9 +71,34 @@ func (h *harness) startCoordinator(ctx context.Context) (*coordinator, error) {
 	}
 }
 
+// startProxy serves a reverse proxy to the coordinator at addr on a free local port,
+// counting requests, and sets c.url to it.
+func (c *coordinator) startProxy(addr string) error {
+	target, err := url.Parse("http://" + addr)
+	if err != nil {
+		return fmt.Errorf("coordinator address: %w", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listening for the coordinator proxy: %w", err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	c.proxy = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.requests.Add(1)
+		if r.Method == http.MethodPut && r.URL.Path == "/filibuster/create" {
+			c.creates.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+	})}
+	go c.proxy.Serve(l)
+	c.url = "http://" + l.Addr().String()
+	return nil
+}
+
 // stop interrupts the coordinator and waits for it to exit, killing it after five
 // seconds. A coordinator that had exited on its own before stop is an error.
 func (c *coordinator) stop() error {
+	c.proxy.Close()
 	select {
 	case err := <-c.done:
 		return fmt.Errorf("filibuster-gen serve exited during the tests: %v: %s", err, strings.TrimSpace(c.output.String()))

@@ -278,7 +278,8 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	if err := coord.stop(); err != nil {
 		r.CoordErr = err
 	}
-	fmt.Fprintf(h.log, "    coordinator:    %s\n", r.Coord.summary())
+	fmt.Fprintf(h.log, "    coordinator:    %s; it got %d requests, %d calls reported\n",
+		r.Coord.summary(), coord.requests.Load(), coord.creates.Load())
 	return r
 }
 
