@@ -267,21 +267,39 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 		complete["return_value"] = returnValue(code, emptyDigest)
 	default:
 		resp, err = c.Do(out)
-		if err != nil {
+		switch {
+		case err != nil:
 			complete["exception"] = map[string]any{"name": errorName(err), "metadata": map[string]any{}}
-		} else {
-			digest, body, readErr := bodyDigest(resp.Body)
-			resp.Body = body
-			_ = readErr // the caller sees the read error when it reads the body
+		case resp.StatusCode == http.StatusSwitchingProtocols || resp.Body == nil || resp.Body == http.NoBody || method == http.MethodHead:
+			// The body is the connection, or there is none: nothing to hash.
+			complete["return_value"] = returnValue(resp.StatusCode, emptyDigest)
+		case resp.ContentLength < 0 || resp.ContentLength > eagerDigestLimit:
+			// A stream, or a large body: return it at once and report the call when
+			// the caller has read it to its end or closed it.
+			code := resp.StatusCode
+			resp.Body = newDigestBody(resp.Body, func(digest string) {
+				complete["return_value"] = returnValue(code, digest)
+				cfg.report(complete)
+			})
+			return resp, nil
+		default:
+			var digest string
+			digest, resp.Body = bodyDigest(resp.Body)
 			complete["return_value"] = returnValue(resp.StatusCode, digest)
 		}
 	}
-	if !cfg.noServer {
-		if uerr := cfg.call(http.MethodPost, "/filibuster/update", complete, nil); uerr != nil {
-			warn(uerr)
-		}
-	}
+	cfg.report(complete)
 	return resp, err
+}
+
+// report sends an invocation_complete update, unless server communication is off.
+func (c *config) report(complete map[string]any) {
+	if c.noServer {
+		return
+	}
+	if err := c.call(http.MethodPost, "/filibuster/update", complete, nil); err != nil {
+		warn(err)
+	}
 }
 
 // createPayload is the body of PUT /filibuster/create.

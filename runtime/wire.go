@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -228,21 +230,73 @@ func writePyString(b *strings.Builder, s string) {
 	b.WriteByte('"')
 }
 
+// eagerDigestLimit is the largest body, of known length, that is read at once to hash
+// it before the response is returned. Longer bodies, and bodies of unknown length
+// (streams), are hashed as the caller reads them.
+const eagerDigestLimit = 1 << 20
+
 // bodyDigest reads body to its end and returns the md5 hex of its bytes and a reader
-// that yields the same bytes again.
-func bodyDigest(body io.ReadCloser) (string, io.ReadCloser, error) {
+// that yields the same bytes again, then the error reading stopped at, if any.
+func bodyDigest(body io.ReadCloser) (string, io.ReadCloser) {
 	if body == nil {
-		sum := md5.Sum(nil)
-		return hex.EncodeToString(sum[:]), nil, nil
+		return emptyDigest, nil
 	}
 	data, err := io.ReadAll(body)
 	body.Close()
 	sum := md5.Sum(data)
-	replay := io.NopCloser(bytes.NewReader(data))
+	var r io.Reader = bytes.NewReader(data)
 	if err != nil {
-		return hex.EncodeToString(sum[:]), replay, fmt.Errorf("reading response body: %w", err)
+		r = io.MultiReader(r, errReader{err})
 	}
-	return hex.EncodeToString(sum[:]), replay, nil
+	return hex.EncodeToString(sum[:]), io.NopCloser(r)
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// digestBody hashes a body as the caller reads it and calls done with the digest once,
+// at the end of the body, at the first read error, or at Close, whichever comes first.
+type digestBody struct {
+	rc   io.ReadCloser
+	mu   sync.Mutex
+	h    hash.Hash
+	done func(digest string)
+	sent bool
+}
+
+func newDigestBody(rc io.ReadCloser, done func(digest string)) *digestBody {
+	return &digestBody{rc: rc, h: md5.New(), done: done}
+}
+
+func (d *digestBody) Read(p []byte) (int, error) {
+	n, err := d.rc.Read(p)
+	d.mu.Lock()
+	d.h.Write(p[:n])
+	d.mu.Unlock()
+	if err != nil {
+		d.finish()
+	}
+	return n, err
+}
+
+func (d *digestBody) Close() error {
+	err := d.rc.Close()
+	d.finish()
+	return err
+}
+
+func (d *digestBody) finish() {
+	d.mu.Lock()
+	if d.sent {
+		d.mu.Unlock()
+		return
+	}
+	d.sent = true
+	digest := hex.EncodeToString(d.h.Sum(nil))
+	d.mu.Unlock()
+	d.done(digest)
 }
 
 var errNotConfigured = errors.New("filibuster: no coordinator configured")
