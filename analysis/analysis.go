@@ -61,7 +61,7 @@ func Analyze(ctx context.Context, cfg rewrite.Config) (*faultmodel.File, error) 
 
 // Run analyses the services among the packages cfg names.
 func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
-	dir, err := filepath.Abs(cmpOr(cfg.Dir, "."))
+	dir, err := filepath.Abs(orDefault(cfg.Dir, "."))
 	if err != nil {
 		return nil, fmt.Errorf("resolving directory: %w", err)
 	}
@@ -111,7 +111,8 @@ func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
 	return report, nil
 }
 
-func cmpOr(s, def string) string {
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/filibuster-go/filibuster-gen/internal/fsutil"
 )
 
 // Explore runs the functional test with no faults, then once per scheduled execution,
@@ -280,22 +281,7 @@ func (c *Coordinator) writeCounterexample(path string) error {
 	if err != nil {
 		return fmt.Errorf("encoding counterexample: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp")
-	if err != nil {
-		return fmt.Errorf("writing counterexample: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing counterexample: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing counterexample: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing counterexample: %w", err)
-	}
-	return nil
+	return fsutil.WriteFileAtomic(path, append(data, '\n'))
 }
 
 // readCounterexample reads a counterexample file as the plan that replays it.

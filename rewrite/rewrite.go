@@ -78,7 +78,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 // Build loads the packages cfg names and computes the generator's output without
 // writing anything.
 func Build(ctx context.Context, cfg Config) (*Plan, error) {
-	dir, err := filepath.Abs(cmp(cfg.Dir, "."))
+	dir, err := filepath.Abs(orDefault(cfg.Dir, "."))
 	if err != nil {
 		return nil, fmt.Errorf("resolving directory: %w", err)
 	}
@@ -132,7 +132,8 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	return plan, plan.finish()
 }
 
-func cmp(s, def string) string {
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}

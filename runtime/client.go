@@ -93,11 +93,10 @@ func ClientPostForm(site Site, scope any, c *http.Client, url string, data url.V
 
 // createAnswer is the coordinator's answer to PUT /filibuster/create.
 type createAnswer struct {
-	GeneratedID     *int            `json:"generated_id"`
-	ExecutionIndex  string          `json:"execution_index"`
-	ForcedException *forcedFault    `json:"forced_exception"`
-	FailureMetadata *failureFault   `json:"failure_metadata"`
-	Args            json.RawMessage `json:"args"`
+	GeneratedID     *int          `json:"generated_id"`
+	ExecutionIndex  string        `json:"execution_index"`
+	ForcedException *forcedFault  `json:"forced_exception"`
+	FailureMetadata *failureFault `json:"failure_metadata"`
 }
 
 // forcedFault asks for an exception: the call fails with the named error.

@@ -2,11 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/filibuster-go/filibuster-gen/analysis"
 	"github.com/filibuster-go/filibuster-gen/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/internal/fsutil"
 	"github.com/filibuster-go/filibuster-gen/rewrite"
 	"github.com/spf13/cobra"
 )
@@ -62,7 +61,7 @@ into the module) plus 500. Statuses that are not constants are reported on stder
 				_, err := cmd.OutOrStdout().Write(data)
 				return err
 			}
-			return writeFileAtomic(out, data)
+			return fsutil.WriteFileAtomic(out, data)
 		},
 	}
 	f := cmd.Flags()
@@ -72,24 +71,4 @@ into the module) plus 500. Statuses that are not constants are reported on stder
 	f.StringVar(&format, "format", "json", "output `format`: json, or table (a table, then the JSON)")
 	f.BoolVar(&def, "default", false, "print the built-in default analysis for Go services")
 	return cmd
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it into place.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
