@@ -83,10 +83,10 @@ func TestChain(t *testing.T) {
 	if got := get(t, a.url+"/a"); got != "200:c-body;200:c-body;" {
 		t.Fatalf("A answered %q", got)
 	}
-	kAB := callKey(siteAB.ID, "net/http", "GET", b.url+"/b")
-	kBC := callKey(siteBC.ID, "net/http", "GET", c.url+"/c")
-	if kAB != md5hex(`site-ab-net/http-GET-"`+port(b.url)+`/b"`) {
-		t.Errorf("call key %s is not md5(site-module-method-json(url without host))", kAB)
+	kAB := urlKey(siteAB.ID, "GET", b.url+"/b")
+	kBC := urlKey(siteBC.ID, "GET", c.url+"/c")
+	if kAB != md5hex(`site-ab-net/http-GET-"127.0.0.1:`+port(b.url)+`"`) {
+		t.Errorf("call key %s is not md5(site-module-method-json(host:port))", kAB)
 	}
 	argsB := []any{port(b.url) + "/b"}
 	argsC := []any{port(c.url) + "/c"}
@@ -292,8 +292,8 @@ func TestRepeatedCallsInCalledService(t *testing.T) {
 		}
 	})
 	get(t, a.url+"/a")
-	kAB := callKey(siteAB.ID, "net/http", "GET", b.url+"/b")
-	kBC := callKey(siteBC.ID, "net/http", "GET", c.url+"/c")
+	kAB := urlKey(siteAB.ID, "GET", b.url+"/b")
+	kBC := urlKey(siteBC.ID, "GET", c.url+"/c")
 	var got []string
 	for _, e := range coord.exchanges() {
 		if e.path == "/filibuster/create" {

@@ -140,7 +140,7 @@ func (f *failureFault) status() (int, bool) {
 // make it fail (protocol.md §3, client side).
 func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Response, error) {
 	cfg := current()
-	if !cfg.active || req == nil || req.URL == nil {
+	if !cfg.instrumenting() || req == nil || req.URL == nil || cfg.isCoordinator(req.URL) {
 		return c.Do(req)
 	}
 	if c == nil {
@@ -155,9 +155,8 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 		}
 		if err := cfg.call(http.MethodGet, "/filibuster/new-test-execution/"+service, nil, &out); err != nil || out.New == nil {
 			if err == nil {
-				err = errMalformed("new-test-execution")
+				cfg.failed(errMalformed("new-test-execution"))
 			}
-			warn(err)
 			return c.Do(req)
 		}
 		if *out.New {
@@ -170,7 +169,7 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 		method = http.MethodGet
 	}
 	target := req.URL.String()
-	vc, ei := states.advance(in, service, callKey(site.ID, module, method, target))
+	vc, ei := states.advance(in, service, callKey(site.ID, module, method, req.URL))
 	origin := in.origin
 	if origin == nil {
 		origin = newVClock()
@@ -204,9 +203,9 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 		}, &answer)
 		if err == nil && answer.GeneratedID == nil {
 			err = errMalformed("create")
+			cfg.failed(err)
 		}
 		if err != nil {
-			warn(err)
 			return c.Do(req)
 		}
 	}
@@ -296,9 +295,7 @@ func (c *config) report(complete map[string]any) {
 	if c.noServer {
 		return
 	}
-	if err := c.call(http.MethodPost, "/filibuster/update", complete, nil); err != nil {
-		warn(err)
-	}
+	c.call(http.MethodPost, "/filibuster/update", complete, nil) // a failure is recorded by call
 }
 
 // createPayload is the body of PUT /filibuster/create.

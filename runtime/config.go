@@ -3,12 +3,15 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,16 +22,29 @@ import (
 type config struct {
 	active   bool   // instrumentation is on (a coordinator or a counterexample is set)
 	url      string // FILIBUSTER_URL, without a trailing slash
+	host     string // the coordinator's host and port, as target gives them
 	noServer bool   // FILIBUSTER_DISABLE_SERVER_COMMUNICATION
 	replay   *counterexample
-	client   *http.Client // for the coordinator: never instrumented
+	timeout  time.Duration // of every call to the coordinator
+	client   *http.Client  // for the coordinator: never instrumented
+
+	failures atomic.Int32 // consecutive failed calls to the coordinator
+	off      atomic.Bool  // the coordinator is given up on: run uninstrumented
 }
+
+// Defaults of the coordinator calls' bounds (see FILIBUSTER_TIMEOUT in the package doc).
+const (
+	defaultTimeout = 5 * time.Second
+	// maxFailures consecutive failed calls to the coordinator turn instrumentation off
+	// for the rest of the process. A call that times out does at once: a coordinator
+	// that accepts connections but never answers would otherwise slow every request.
+	maxFailures = 3
+)
 
 var (
 	cfg         atomic.Pointer[config]
 	cfgMu       sync.Mutex
 	defaultName atomic.Pointer[string]
-	warned      atomic.Bool
 )
 
 // current returns the configuration, reading the environment on first use. The
@@ -51,17 +67,38 @@ func loadConfig() *config {
 	c := &config{
 		url:      strings.TrimRight(os.Getenv("FILIBUSTER_URL"), "/"),
 		noServer: truthy(os.Getenv("FILIBUSTER_DISABLE_SERVER_COMMUNICATION")),
-		client: &http.Client{
-			Timeout: 30 * time.Second,
-			Transport: &http.Transport{
-				Proxy:               nil,
-				DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-				MaxIdleConnsPerHost: 16,
-				IdleConnTimeout:     30 * time.Second,
-			},
+		timeout:  defaultTimeout,
+	}
+	if s := os.Getenv("FILIBUSTER_TIMEOUT"); s != "" {
+		d, err := parseTimeout(s)
+		if err != nil {
+			log.Printf("filibuster: FILIBUSTER_TIMEOUT=%q: %v; using %s", s, err, defaultTimeout)
+		} else {
+			c.timeout = d
+		}
+	}
+	if c.url != "" {
+		if u, err := url.Parse(c.url); err == nil && u.Host != "" {
+			c.host = target(u)
+		} else {
+			log.Printf("filibuster: FILIBUSTER_URL=%q is not an absolute URL; instrumentation is off", c.url)
+			return &config{}
+		}
+	}
+	c.client = &http.Client{
+		Timeout: c.timeout,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: c.timeout}).DialContext,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     30 * time.Second,
 		},
 	}
-	if path := os.Getenv("FILIBUSTER_COUNTEREXAMPLE_FILE"); path != "" {
+	path := os.Getenv("FILIBUSTER_COUNTEREXAMPLE_FILE")
+	if path == "" {
+		path = os.Getenv("COUNTEREXAMPLE_FILE") // the reference instrumentation's name
+	}
+	if path != "" {
 		ce, err := readCounterexample(path)
 		if err != nil {
 			log.Printf("filibuster: %v; instrumentation is off", err)
@@ -74,13 +111,35 @@ func loadConfig() *config {
 	return c
 }
 
+// parseTimeout reads a duration ("500ms", "2s") or a number of seconds ("2", "0.5").
+func parseTimeout(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return 0, fmt.Errorf("not a duration or a number of seconds")
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("not positive")
+	}
+	return d, nil
+}
+
+// isCoordinator reports whether a request to u goes to the coordinator: such calls,
+// a functional test's questions among them, pass through uninstrumented.
+func (c *config) isCoordinator(u *url.URL) bool {
+	return c.host != "" && u.Host != "" && target(u) == c.host
+}
+
 // reset forgets the configuration and all request state; tests call it after changing
 // the environment.
 func reset() {
 	cfgMu.Lock()
 	cfg.Store(nil)
 	cfgMu.Unlock()
-	warned.Store(false)
+	badHeaders.Store(false)
 	states.reset()
 }
 
@@ -107,18 +166,36 @@ func serviceName() string {
 	return "unknown"
 }
 
-// warn logs the first problem with the coordinator; later ones are silent, and the
-// service goes on uninstrumented for that call.
-func warn(err error) {
-	if warned.CompareAndSwap(false, true) {
-		log.Printf("filibuster: coordinator unavailable, calls proceed uninstrumented: %v", err)
+// failed records a failed call to the coordinator. The first failure is logged; a
+// timeout, or maxFailures failures in a row, turn instrumentation off for the rest of
+// the process, with one more line saying so. Each failed call proceeds uninstrumented.
+func (c *config) failed(err error) {
+	n := c.failures.Add(1)
+	if n == 1 {
+		log.Printf("filibuster: coordinator call failed, the call proceeds uninstrumented: %v", err)
+	}
+	var netErr net.Error
+	timedOut := errors.As(err, &netErr) && netErr.Timeout()
+	if (timedOut || n >= maxFailures) && c.off.CompareAndSwap(false, true) {
+		why := fmt.Sprintf("%d calls in a row failed", n)
+		if timedOut {
+			why = fmt.Sprintf("it did not answer within %s (FILIBUSTER_TIMEOUT)", c.timeout)
+		}
+		log.Printf("filibuster: giving up on the coordinator at %s: %s; this process now runs uninstrumented", c.url, why)
 	}
 }
+
+// instrumenting reports whether calls are to be instrumented: the runtime is active
+// and has not given up on the coordinator.
+func (c *config) instrumenting() bool { return c.active && !c.off.Load() }
 
 // call sends one request to the coordinator and decodes its JSON answer into out.
 func (c *config) call(method, path string, in, out any) error {
 	if c.url == "" {
 		return errNotConfigured
+	}
+	if c.off.Load() {
+		return errGivenUp
 	}
 	var body io.Reader
 	if in != nil {
@@ -135,6 +212,18 @@ func (c *config) call(method, path string, in, out any) error {
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	err = c.do(req, out)
+	if err != nil {
+		c.failed(err)
+		return err
+	}
+	c.failures.Store(0)
+	return nil
+}
+
+// do sends req to the coordinator and decodes its JSON answer into out.
+func (c *config) do(req *http.Request, out any) error {
+	method, path := req.Method, req.URL.Path
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
@@ -172,14 +261,13 @@ func faultInjected(path string) bool {
 	if c.replay != nil {
 		return len(c.replay.failures) > 0
 	}
-	if !c.active {
+	if !c.instrumenting() {
 		return false
 	}
 	var out struct {
 		Result bool `json:"result"`
 	}
 	if err := c.call(http.MethodGet, path, nil, &out); err != nil {
-		warn(err)
 		return false
 	}
 	return out.Result

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -128,3 +129,12 @@ func startService(t *testing.T, name string, f func(s *service, w http.ResponseW
 
 // port returns the port of an httptest URL, as url_without_host keeps it.
 func port(u string) string { return u[strings.LastIndexByte(u, ':')+1:] }
+
+// urlKey is the execution-index key of a net/http call from site to rawURL.
+func urlKey(siteID, method, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	return callKey(siteID, module, method, u)
+}

@@ -1,15 +1,20 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
@@ -128,13 +133,16 @@ func TestFaults(t *testing.T) {
 }
 
 // TestCoordinatorUnavailable checks that a coordinator that is down or answers garbage
-// never breaks the call.
+// never breaks the call, and that after maxFailures failed calls the process gives up
+// on it, says so once, and stops asking.
 func TestCoordinatorUnavailable(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
+	var garbageHits atomic.Int32
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		garbageHits.Add(1)
 		io.WriteString(w, "<html>not json")
 	}))
 	defer garbage.Close()
@@ -147,26 +155,136 @@ func TestCoordinatorUnavailable(t *testing.T) {
 
 	for name, u := range map[string]string{"down": down, "garbage": garbage.URL} {
 		t.Run(name, func(t *testing.T) {
+			logs := captureLog(t)
 			useEnv(t, "FILIBUSTER_URL", u)
-			for i := 0; i < 2; i++ {
-				resp, err := Get(siteRoot, nil, srv.URL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if string(body) != "ok" {
+			garbageHits.Store(0)
+			for i := 0; i < maxFailures+2; i++ {
+				if body := getBody(t, srv.URL); body != "ok" {
 					t.Errorf("body %q, want ok", body)
 				}
 			}
-			if !warned.Load() {
-				t.Error("no warning was logged")
+			if !current().off.Load() {
+				t.Errorf("still instrumenting after %d failed calls", maxFailures+2)
+			}
+			if name == "garbage" && garbageHits.Load() != maxFailures {
+				t.Errorf("the coordinator was asked %d times, want %d", garbageHits.Load(), maxFailures)
+			}
+			if n := strings.Count(logs.String(), "giving up on the coordinator"); n != 1 {
+				t.Errorf("logged the give-up %d times, want once:\n%s", n, logs)
 			}
 			if WasFaultInjected() {
 				t.Error("WasFaultInjected with no coordinator")
 			}
 		})
 	}
+}
+
+// TestHungCoordinator checks that a coordinator that accepts connections and never
+// answers costs one call its timeout, after which the process runs uninstrumented.
+func TestHungCoordinator(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	done := make(chan struct{})
+	var conns []net.Conn
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			conns = append(conns, c) // held open, never answered
+		}
+	}()
+	defer func() {
+		l.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+
+	logs := captureLog(t)
+	useEnv(t, "FILIBUSTER_TIMEOUT", "200ms")
+	useEnv(t, "FILIBUSTER_URL", "http://"+l.Addr().String())
+	for i := 0; i < 5; i++ {
+		if body := getBody(t, srv.URL); body != "ok" {
+			t.Errorf("call %d: body %q, want ok", i, body)
+		}
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("the hung coordinator got %d connections, want 1 (the first call's)", n)
+	}
+	if !strings.Contains(logs.String(), "did not answer within 200ms") {
+		t.Errorf("no give-up line naming the timeout:\n%s", logs)
+	}
+}
+
+// TestCoordinatorCallsPassThrough checks that a call to the coordinator itself, such
+// as a functional test's question, is sent as it is and never reported.
+func TestCoordinatorCallsPassThrough(t *testing.T) {
+	coord := startCoordinator(t)
+	u := os.Getenv("FILIBUSTER_URL") + "/filibuster/fault-injected"
+	req, _ := http.NewRequest("GET", u, nil)
+	resp, err := ClientDo(siteRoot, nil, http.DefaultClient, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ex := coord.exchanges()
+	if len(ex) != 1 || ex[0].path != "/filibuster/fault-injected" {
+		t.Errorf("the coordinator got %v, want only the call itself", ex)
+	}
+}
+
+// getBody makes an instrumented GET of u and returns the body.
+func getBody(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := Get(siteRoot, nil, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+// captureLog sends the standard logger's output to a buffer for the test.
+func captureLog(t *testing.T) *syncBuffer {
+	t.Helper()
+	var b syncBuffer
+	log.SetOutput(&b)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	return &b
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestCallerRequestUntouched checks that the headers go on a clone.

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"log"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +17,9 @@ type Site struct {
 	Line int    // line of the call in the original file
 	Func string // enclosing function
 }
+
+// badHeaders is set once malformed Filibuster headers have been logged.
+var badHeaders atomic.Bool
 
 // handler is the server-side middleware (protocol.md §3, server side).
 type handler struct {
@@ -57,7 +62,7 @@ func Server(site Site, srv *http.Server) *http.Server {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := current()
-	if !c.active || fromContext(r.Context()) != nil {
+	if !c.instrumenting() || fromContext(r.Context()) != nil {
 		h.next.ServeHTTP(w, r)
 		return
 	}
@@ -67,18 +72,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if eiText := r.Header.Get(headerEI); eiText != "" {
 		if err := in.parseHeaders(r.Header, eiText); err != nil {
-			warn(err)
+			if badHeaders.CompareAndSwap(false, true) {
+				log.Printf("filibuster: ignoring malformed Filibuster headers (logged once): %v", err)
+			}
 			in = &incoming{service: h.service, requestID: in.requestID}
 		} else if !c.noServer {
-			err := c.call(http.MethodPost, "/filibuster/update", map[string]string{
+			// A failure is recorded by call; the request is served all the same.
+			c.call(http.MethodPost, "/filibuster/update", map[string]string{
 				"instrumentation_type": "request_received",
 				"generated_id":         r.Header.Get(headerGeneratedID),
 				"execution_index":      eiText,
 				"target_service_name":  in.serviceName(),
 			}, nil)
-			if err != nil {
-				warn(err)
-			}
 		}
 	}
 	if s := r.Header.Get(headerForcedSleep); s != "" {

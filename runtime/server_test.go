@@ -109,7 +109,7 @@ func TestCounterexampleReplay(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	key := callKey(siteRoot.ID, "net/http", "GET", srv.URL+"/x")
+	key := urlKey(siteRoot.ID, "GET", srv.URL+"/x")
 	path := filepath.Join(t.TempDir(), "counterexample.json")
 	te := `{"failures": [{"execution_index": "[[\"` + key + `\", 2]]", "failure_metadata": {"return_value": {"status_code": "404"}}}]}`
 	content := `{"functional_test": "true", "TestExecution": ` + jsonString(te) + `}`

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,9 +170,15 @@ func parseEI(s string) (executionIndex, error) {
 	return ei, nil
 }
 
-// callKey is the execution-index key of a call: the md5 of its site, module, method
-// and host-independent URL (protocol.md §3.4).
-func callKey(siteID, module, method, url string) string {
+// callKey is the execution-index key of a call: the md5 of its static call-site id,
+// module, method and target (the host and port it is sent to). Nothing else of the URL
+// goes in, so a call keeps its key when only per-request values in its path, query or
+// body change (an id created by an earlier call, a timestamp, a cursor): a fault
+// scheduled for it lands on the same call in the next execution. Repeated calls with
+// one key are told apart by their count (see processState.advance). docs/architecture.md
+// ("Execution-index keys") says why this differs from the reference instrumentation,
+// which hashes its traceback and the URL's path.
+func callKey(siteID, module, method string, u *url.URL) string {
 	var b strings.Builder
 	b.WriteString(siteID)
 	b.WriteString("-")
@@ -178,9 +186,25 @@ func callKey(siteID, module, method, url string) string {
 	b.WriteString("-")
 	b.WriteString(method)
 	b.WriteString("-")
-	writePyString(&b, urlWithoutHost(url))
+	writePyString(&b, target(u))
 	sum := md5.Sum([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
+}
+
+// target is the host and port a request to u is sent to, in lower case, with the
+// scheme's default port when u names none: "users:5000", "example.com:443".
+func target(u *url.URL) string {
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			port = "443"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // urlWithoutHost drops the scheme and everything up to the first colon, so that
@@ -299,4 +323,7 @@ func (d *digestBody) finish() {
 	d.done(digest)
 }
 
-var errNotConfigured = errors.New("filibuster: no coordinator configured")
+var (
+	errNotConfigured = errors.New("filibuster: no coordinator configured")
+	errGivenUp       = errors.New("filibuster: the coordinator was given up on")
+)
