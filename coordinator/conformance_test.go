@@ -19,7 +19,7 @@ import (
 )
 
 // transcript is a recording of the reference server exploring one application
-// (../shared/conformance/INDEX.md).
+// (testdata/conformance/INDEX.md).
 type transcript struct {
 	App                 string `json:"app"`
 	DynamicReduction    bool   `json:"dynamic_reduction"`
@@ -41,23 +41,94 @@ type transcript struct {
 	Counterexample *counterexampleFile `json:"counterexample"`
 }
 
-const conformanceDir = "../../shared/conformance"
+// conformanceDir holds the repository's copy of the reference server's recordings.
+const conformanceDir = "../testdata/conformance"
 
-// TestConformance replays every transcript of the reference server: our coordinator,
-// with the same analysis file and reduction setting, is driven by a functional test
-// that sends each recorded execution's requests in order; it must answer each as the
-// reference did, run the same executions in the same order, and end with the same
-// totals and exit status.
-func TestConformance(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
-	if len(files) == 0 {
-		t.Skipf("no transcripts in %s", conformanceDir)
+// indexRow is one row of the table in INDEX.md: a transcript and what it records.
+type indexRow struct {
+	file, reduction, analysis, executions, pruned, exit string
+}
+
+// readIndex returns the rows of INDEX.md's table, in order.
+func readIndex(t *testing.T) []indexRow {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(conformanceDir, "INDEX.md"))
+	if err != nil {
+		t.Fatalf("the conformance transcripts are part of the repository: %v", err)
 	}
-	sort.Strings(files)
-	passed := 0
+	var rows []indexRow
+	var cols map[string]int
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "|") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if cols == nil {
+			cols = make(map[string]int)
+			for i, c := range cells {
+				cols[c] = i
+			}
+			for _, c := range []string{"file", "reduction", "analysis", "executions", "pruned", "exit"} {
+				if _, ok := cols[c]; !ok {
+					t.Fatalf("INDEX.md: the table has no %q column: %s", c, line)
+				}
+			}
+			continue
+		}
+		if strings.HasPrefix(cells[0], "---") {
+			continue
+		}
+		if len(cells) < len(cols) {
+			t.Fatalf("INDEX.md: short table row: %s", line)
+		}
+		rows = append(rows, indexRow{
+			file: cells[cols["file"]], reduction: cells[cols["reduction"]], analysis: cells[cols["analysis"]],
+			executions: cells[cols["executions"]], pruned: cells[cols["pruned"]], exit: cells[cols["exit"]],
+		})
+	}
+	if len(rows) == 0 {
+		t.Fatal("INDEX.md lists no transcripts")
+	}
+	return rows
+}
+
+// TestConformance replays every transcript of the reference server listed in INDEX.md:
+// our coordinator, with the same analysis file and reduction setting, is driven by a
+// functional test that sends each recorded execution's requests in order; it must
+// answer each as the reference did, run the same executions in the same order, and end
+// with the same totals and exit status. A listed transcript that is missing, or a
+// transcript that is not listed, is a failure.
+func TestConformance(t *testing.T) {
+	rows := readIndex(t)
+	listed := make(map[string]bool)
+	for _, r := range rows {
+		if listed[r.file] {
+			t.Errorf("INDEX.md lists %s twice", r.file)
+		}
+		listed[r.file] = true
+	}
+	files, err := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		ok := t.Run(name, func(t *testing.T) { replayTranscript(t, path) })
+		if !listed[filepath.Base(path)] {
+			t.Errorf("%s is not listed in INDEX.md", path)
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].file < rows[j].file })
+	passed := 0
+	for _, row := range rows {
+		name := strings.TrimSuffix(row.file, ".json")
+		ok := t.Run(name, func(t *testing.T) {
+			tr := readTranscript(t, filepath.Join(conformanceDir, row.file))
+			checkIndexRow(t, row, tr)
+			replayTranscript(t, tr)
+		})
 		status := "ok"
 		if !ok {
 			status = "FAIL"
@@ -66,18 +137,40 @@ func TestConformance(t *testing.T) {
 		}
 		fmt.Printf("conformance %-40s %s\n", name, status)
 	}
-	fmt.Printf("conformance: %d/%d transcripts\n", passed, len(files))
+	fmt.Printf("conformance: %d/%d transcripts\n", passed, len(rows))
 }
 
-func replayTranscript(t *testing.T, path string) {
+func readTranscript(t *testing.T, path string) *transcript {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("listed in INDEX.md: %v", err)
 	}
 	var tr transcript
 	if err := json.Unmarshal(data, &tr); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
+	return &tr
+}
+
+// checkIndexRow checks that INDEX.md describes the transcript as it is.
+func checkIndexRow(t *testing.T, row indexRow, tr *transcript) {
+	t.Helper()
+	reduction := "off"
+	if tr.DynamicReduction {
+		reduction = "on"
+	}
+	pruned := "-"
+	if tr.Summary.Pruned != nil {
+		pruned = fmt.Sprint(*tr.Summary.Pruned)
+	}
+	got := indexRow{row.file, reduction, tr.AnalysisFile, fmt.Sprint(len(tr.Executions)), pruned, fmt.Sprint(tr.CoordinatorExitCode)}
+	if got != row {
+		t.Errorf("INDEX.md says %+v, the transcript %+v", row, got)
+	}
+}
+
+func replayTranscript(t *testing.T, tr *transcript) {
 	analysis, err := faultmodel.ReadFile(filepath.Join(conformanceDir, tr.AnalysisFile))
 	if err != nil {
 		t.Fatal(err)

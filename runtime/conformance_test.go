@@ -63,11 +63,12 @@ func (c *replayCoordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(answer)
 }
 
-// TestCinema1Transcript drives the runtime through cinema-1's call pattern (users calls
-// bookings, then movies) against a coordinator that answers as the reference server
-// did, and checks that the runtime sends the same requests as the reference
-// instrumentation, execution by execution.
-func TestCinema1Transcript(t *testing.T) {
+// TestConformanceCinema1Transcript drives the runtime through cinema-1's call pattern
+// (users calls bookings, then movies) against a coordinator that answers as the
+// reference server did, and checks that the runtime sends the same requests as the
+// reference instrumentation, execution by execution. The transcript is the repository's
+// copy (testdata/conformance); a missing one is a failure.
+func TestConformanceCinema1Transcript(t *testing.T) {
 	path := filepath.Join("..", "testdata", "conformance", "cinema-1-dr.json")
 	data, err := os.ReadFile(path)
 	if err != nil {
