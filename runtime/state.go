@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"log"
 	"net/http"
 	goruntime "runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // incoming is the request-scoped state a handler received in the Filibuster headers.
@@ -38,9 +40,17 @@ func fromContext(ctx context.Context) *incoming {
 type processState struct {
 	mu         sync.Mutex
 	services   map[string]*serviceState
-	goroutines map[uint64]*incoming
-	root       *incoming
+	goroutines map[uint64]*incoming // the handlers running, by goroutine
+	// adopted holds, by goroutine, the state of goroutines that were found to descend
+	// from a handler, and of handlers that have returned (their goroutines' children
+	// may still call); orphan marks goroutines that descend from none.
+	adopted map[uint64]*incoming
+	root    *incoming
+	orphans atomic.Bool // an orphaned call has been logged
 }
+
+// orphan marks, in processState.adopted, a goroutine that no handler started.
+var orphan = &incoming{}
 
 // serviceState is one service's clocks, by request id, and execution-index counters,
 // by request id and incoming execution index.
@@ -69,6 +79,7 @@ func newProcessState() *processState {
 	return &processState{
 		services:   make(map[string]*serviceState),
 		goroutines: make(map[uint64]*incoming),
+		adopted:    make(map[uint64]*incoming),
 		root:       &incoming{requestID: newRequestID()},
 	}
 }
@@ -78,12 +89,16 @@ func (p *processState) reset() {
 	defer p.mu.Unlock()
 	p.services = make(map[string]*serviceState)
 	p.goroutines = make(map[uint64]*incoming)
+	p.adopted = make(map[uint64]*incoming)
 	p.root = &incoming{requestID: newRequestID()}
+	p.orphans.Store(false)
 }
 
 // lookup finds the incoming state a client call belongs to, in order: the scope the
 // generated code passed (a context.Context or *http.Request), the outgoing request's
-// context, the handler running on this goroutine, and the process-wide root state.
+// context, the handler running on this goroutine, the handler that started this
+// goroutine (directly or through goroutines still running), and the process-wide root
+// state.
 func (p *processState) lookup(scope any, req *http.Request) *incoming {
 	switch s := scope.(type) {
 	case context.Context:
@@ -101,16 +116,115 @@ func (p *processState) lookup(scope any, req *http.Request) *incoming {
 		return in
 	}
 	id := goroutineID()
+	if in := p.known(id); in != nil {
+		return p.orRoot(in)
+	}
+	in := p.ancestor(id)
+	p.mu.Lock()
+	p.adopted[id] = in
+	p.mu.Unlock()
+	return p.orRoot(in)
+}
+
+// known returns the state recorded for goroutine id, orphan included, or nil.
+func (p *processState) known(id uint64) *incoming {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if in := p.goroutines[id]; in != nil {
 		return in
 	}
+	return p.adopted[id]
+}
+
+// orRoot returns in, or the root state for an orphan.
+func (p *processState) orRoot(in *incoming) *incoming {
+	if in != orphan {
+		return in
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.root
 }
 
+// ancestor returns the state of the nearest ancestor of goroutine id that serves a
+// request (or served one and returned), or orphan. A goroutine names the goroutine
+// that created it at the end of its stack trace; an ancestor further up is found
+// through the stack traces of every goroutine, taken only when the parent is not known
+// (this stops the world for a moment, once per goroutine). A chain through a goroutine
+// that has exited is lost: the call is logged once and belongs to no request.
+func (p *processState) ancestor(id uint64) *incoming {
+	parent := createdBy(stack(false))
+	var parents map[uint64]uint64
+	for hops := 0; parent != 0 && hops < 1000; hops++ {
+		if in := p.known(parent); in != nil {
+			return in
+		}
+		if parents == nil {
+			parents = parseParents(stack(true))
+		}
+		next, alive := parents[parent]
+		if !alive {
+			if p.orphans.CompareAndSwap(false, true) {
+				log.Printf("filibuster: a call was made on goroutine %d, started by goroutine %d, "+
+					"which has exited: it is attributed to no request (pass the request's context "+
+					"to the call to keep it; logged once)", id, parent)
+			}
+			return orphan
+		}
+		parent = next
+	}
+	return orphan
+}
+
+// stack returns the stack trace of the calling goroutine, or of every goroutine.
+func stack(all bool) []byte {
+	buf := make([]byte, 8<<10)
+	for {
+		n := goruntime.Stack(buf, all)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// createdBy returns the id of the goroutine that created the goroutine whose stack
+// trace is tr ("created by main.handler in goroutine 42"), or 0.
+func createdBy(tr []byte) uint64 {
+	i := bytes.LastIndex(tr, []byte("\ncreated by "))
+	if i < 0 {
+		return 0
+	}
+	line := tr[i+1:]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	k := bytes.LastIndex(line, []byte(" in goroutine "))
+	if k < 0 {
+		return 0
+	}
+	id, _ := strconv.ParseUint(string(line[k+len(" in goroutine "):]), 10, 64)
+	return id
+}
+
+// parseParents reads the stack traces of every goroutine and returns, for each, the id
+// of the goroutine that created it (0 for one the runtime started).
+func parseParents(all []byte) map[uint64]uint64 {
+	parents := make(map[uint64]uint64)
+	for _, tr := range bytes.Split(all, []byte("\n\n")) {
+		tr = bytes.TrimSpace(tr)
+		if !bytes.HasPrefix(tr, []byte("goroutine ")) {
+			continue
+		}
+		parents[headerID(tr)] = createdBy(tr)
+	}
+	return parents
+}
+
 // enter records that the current goroutine serves a request with state in, and
-// returns the function that forgets it.
+// returns the function that forgets it. A handler that has returned is kept among
+// the adopted goroutines, so that the calls of goroutines it left running still
+// belong to its request, until the next test execution begins.
 func (p *processState) enter(in *incoming) func() {
 	id := goroutineID()
 	p.mu.Lock()
@@ -123,6 +237,7 @@ func (p *processState) enter(in *incoming) func() {
 			p.goroutines[id] = prev
 		} else {
 			delete(p.goroutines, id)
+			p.adopted[id] = in
 		}
 		p.mu.Unlock()
 	}
@@ -134,6 +249,7 @@ func (p *processState) newTestExecution(service string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.services[service] = newServiceState()
+	p.adopted = make(map[uint64]*incoming)
 }
 
 // advance computes a call's vector clock and execution index for service and key:
@@ -176,8 +292,12 @@ func (p *processState) advance(in *incoming, service, key string) (*vclock, exec
 // ("goroutine 42 [running]:").
 func goroutineID() uint64 {
 	var buf [64]byte
-	b := buf[:goruntime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	return headerID(buf[:goruntime.Stack(buf[:], false)])
+}
+
+// headerID reads the id in a stack trace's header line ("goroutine 42 [running]:").
+func headerID(tr []byte) uint64 {
+	b := bytes.TrimPrefix(tr, []byte("goroutine "))
 	if i := bytes.IndexByte(b, ' '); i >= 0 {
 		b = b[:i]
 	}

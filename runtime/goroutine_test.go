@@ -1,0 +1,186 @@
+package runtime
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	goruntime "runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	siteFanA = Site{ID: "site-fan-a", File: "b/main.go", Line: 30, Func: "main.fanOut"}
+	siteFanB = Site{ID: "site-fan-b", File: "b/main.go", Line: 31, Func: "main.fanOut"}
+)
+
+// TestGoroutinesBelongToTheirRequest checks that calls made on goroutines a handler
+// started, with no context passed, are attributed to the handler's request: their
+// execution index extends the one B received from A and their request id is A's. It
+// covers a WaitGroup fan-out, a goroutine's goroutine, and a goroutine started through
+// a library function (as errgroup.Group.Go does).
+func TestGoroutinesBelongToTheirRequest(t *testing.T) {
+	coord := startCoordinator(t)
+	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "c")
+	})
+	get := func(site Site, u string) {
+		resp, err := Get(site, nil, u) // no scope: only the goroutine can tell
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	shapes := map[string]func(){
+		"waitgroup": func() {
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); get(siteFanA, c.url+"/one") }()
+			go func() { defer wg.Done(); get(siteFanB, c.url+"/two") }()
+			wg.Wait()
+		},
+		"nested": func() {
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var inner sync.WaitGroup
+				inner.Add(2)
+				go func() { defer inner.Done(); get(siteFanA, c.url+"/one") }()
+				go func() { defer inner.Done(); get(siteFanB, c.url+"/two") }()
+				inner.Wait()
+			}()
+			wg.Wait()
+		},
+		"library": func() {
+			var g group
+			g.Go(func() { get(siteFanA, c.url+"/one") })
+			g.Go(func() { get(siteFanB, c.url+"/two") })
+			g.Wait()
+		},
+	}
+	for name, fanOut := range shapes {
+		t.Run(name, func(t *testing.T) {
+			b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
+				fanOut()
+				io.WriteString(w, "b")
+			})
+			coord.newExecution()
+			resp, err := Get(siteAB, nil, b.url+"/b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+
+			var creates []map[string]any
+			for _, ex := range coord.exchanges() {
+				if ex.path == "/filibuster/create" {
+					creates = append(creates, ex.body)
+				}
+			}
+			if len(creates) != 3 {
+				t.Fatalf("%d calls reported, want 3", len(creates))
+			}
+			root := creates[0]["execution_index"].(string)
+			prefix := strings.TrimSuffix(root, "]")
+			for _, cr := range creates[1:] {
+				got := cr["execution_index"].(string)
+				if !strings.HasPrefix(got, prefix+", [") {
+					t.Errorf("goroutine call's execution index %s does not extend B's %s", got, root)
+				}
+				if cr["source_service_name"] != "B" {
+					t.Errorf("goroutine call reported by %v, want B", cr["source_service_name"])
+				}
+				if got := canonicalJSON(cr["origin_vclock"]); got != canonicalJSON(creates[0]["vclock"]) {
+					t.Errorf("origin vclock %s, want A's call vclock %s", got, canonicalJSON(creates[0]["vclock"]))
+				}
+			}
+			// Different sites never shift each other's counts: both are 1 whatever
+			// the goroutines' order.
+			for _, cr := range creates[1:] {
+				if got := cr["execution_index"].(string); !strings.HasSuffix(got, `, 1]]`) {
+					t.Errorf("goroutine call's execution index %s: want count 1", got)
+				}
+			}
+		})
+	}
+}
+
+// TestOrphanGoroutine checks that a call on a goroutine whose parent goroutine has
+// exited is attributed to no request, and that this is logged once.
+func TestOrphanGoroutine(t *testing.T) {
+	coord := startCoordinator(t)
+	logs := captureLog(t)
+	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "c")
+	})
+	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		started := make(chan struct{})
+		go func() {
+			go func() {
+				<-started // the intermediate goroutine has exited
+				resp, err := Get(siteFanA, nil, c.url+"/one")
+				if err == nil {
+					resp.Body.Close()
+				}
+				close(done)
+			}()
+		}()
+		waitExited(t)
+		close(started)
+		<-done
+	})
+	coord.newExecution()
+	resp, err := Get(siteAB, nil, b.url+"/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var eis []string
+	for _, ex := range coord.exchanges() {
+		if ex.path == "/filibuster/create" {
+			eis = append(eis, ex.body["execution_index"].(string))
+		}
+	}
+	if len(eis) != 2 || strings.Count(eis[1], "[") != 2 {
+		t.Errorf("execution indexes %v: want the orphan's to be a root call", eis)
+	}
+	if !strings.Contains(logs.String(), "attributed to no request") {
+		t.Errorf("the orphaned call was not logged:\n%s", logs)
+	}
+}
+
+// waitExited gives a just-started goroutine that only starts another the time to
+// exit, by yielding until no goroutine of this test is in the anonymous function.
+func waitExited(t *testing.T) {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		if !strings.Contains(string(stack(true)), "TestOrphanGoroutine.func2.1()") {
+			return
+		}
+		goruntime.Gosched()
+	}
+	t.Fatal("the intermediate goroutine did not exit")
+}
+
+// group starts functions on goroutines of its own, as errgroup.Group does.
+type group struct{ wg sync.WaitGroup }
+
+func (g *group) Go(f func()) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		f()
+	}()
+}
+
+func (g *group) Wait() { g.wg.Wait() }
+
+// canonicalJSON encodes v with sorted keys, for comparisons.
+func canonicalJSON(v any) string {
+	data, _ := json.Marshal(v)
+	return string(data)
+}
