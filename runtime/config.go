@@ -248,21 +248,24 @@ func (c *config) do(req *http.Request, out any) error {
 // current test execution. Functional tests use it for conditional assertions. It is
 // false when the runtime is inert or the coordinator cannot be reached; when replaying
 // a counterexample it reports whether the counterexample injects faults.
-func WasFaultInjected() bool { return faultInjected("/filibuster/fault-injected") }
+func WasFaultInjected() bool { return faultInjected("") }
 
 // WasFaultInjectedOn reports whether a fault of the current test execution is on a call
-// to service.
-func WasFaultInjectedOn(service string) bool {
-	return faultInjected("/filibuster/fault-injected/" + service)
-}
+// to service. When replaying a counterexample, it answers from the services the
+// counterexample names for its faulted calls, as the exploration that wrote it did.
+func WasFaultInjectedOn(service string) bool { return faultInjected(service) }
 
-func faultInjected(path string) bool {
+func faultInjected(service string) bool {
 	c := current()
 	if c.replay != nil {
-		return len(c.replay.failures) > 0
+		return c.replay.faultInjectedOn(service)
 	}
 	if !c.instrumenting() {
 		return false
+	}
+	path := "/filibuster/fault-injected"
+	if service != "" {
+		path += "/" + url.PathEscape(service)
 	}
 	var out struct {
 		Result bool `json:"result"`

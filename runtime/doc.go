@@ -15,11 +15,20 @@
 //     the name the generator baked in (SetDefaultServiceName).
 //   - FILIBUSTER_DISABLE_SERVER_COMMUNICATION: propagate the headers but never contact
 //     the coordinator and inject nothing.
-//   - FILIBUSTER_COUNTEREXAMPLE_FILE: replay a coordinator's counterexample file with no
-//     coordinator at all: the calls whose execution index it lists fail as it says.
+//   - FILIBUSTER_COUNTEREXAMPLE_FILE (or COUNTEREXAMPLE_FILE, the reference's name):
+//     replay a coordinator's counterexample file with no coordinator at all: the calls
+//     whose execution index it lists fail as it says, and WasFaultInjectedOn answers
+//     from the services it names, as in the execution it recorded.
+//   - FILIBUSTER_TIMEOUT: the bound of every call to the coordinator, as a duration
+//     ("500ms") or seconds ("2"); default 5s.
 //
-// A coordinator that is down or answers garbage is logged once; each call then proceeds
-// normally, uninstrumented. Calls to the coordinator itself are never instrumented.
+// A coordinator that is down, slow or wrong never breaks a service. A failed call to it
+// is logged once and the call it was for proceeds normally, uninstrumented. A call to
+// it that times out, or three failed calls in a row, make the process give up on the
+// coordinator: one more line is logged and the process runs uninstrumented from then
+// on, so a coordinator that accepts connections and never answers costs one call its
+// timeout. Calls whose target is the coordinator (a functional test's
+// WasFaultInjected, say) pass through untouched, whoever makes them.
 //
 // # Client side
 //
@@ -28,7 +37,9 @@
 // a scope first. For each call the runtime asks whether a new test execution began
 // (then it forgets every clock and counter), merges the incoming vector clock into the
 // request's clock and increments its own service's count, pushes the call's key onto the
-// execution index (counting identical calls per request and incoming execution index),
+// execution index (counting identical calls per request and incoming execution index;
+// the key is made of the static call-site id, the method and the target host:port, never
+// of the URL's path, query or body, so per-request values do not change it),
 // reports the call with PUT
 // /filibuster/create, and sends it with the X-Filibuster-* headers on a clone of the
 // request. The coordinator may instead make it fail: an exception (the call is not sent,
@@ -45,7 +56,17 @@
 //     (the handler's request or a context in scope);
 //  2. the outgoing request's context;
 //  3. the handler running on the same goroutine;
-//  4. a process-wide root state, for calls made outside any handler.
+//  4. the handler that started the calling goroutine, directly or through goroutines
+//     that are still running (a WaitGroup or errgroup fan-out), found from the
+//     goroutines' stack traces ("created by ... in goroutine N") on the first call of
+//     each goroutine; a handler that has returned still counts, until the next test
+//     execution begins;
+//  5. a process-wide root state, for calls made outside any handler. A call on a
+//     goroutine whose chain to its handler goes through a goroutine that has exited
+//     lands here too, and the first such call is logged: pass the request's context to
+//     keep it with its request.
+//
+// None of this runs on the inert path.
 //
 // # Server side
 //

@@ -10,6 +10,7 @@ import (
 // one: the calls whose execution index it lists fail as it says.
 type counterexample struct {
 	failures map[string]createAnswer // by execution index
+	targets  map[string]string       // the service each failed call was to, by execution index
 }
 
 // readCounterexample reads a counterexample file: {"functional_test": ...,
@@ -29,6 +30,13 @@ func readCounterexample(path string) (*counterexample, error) {
 		return nil, fmt.Errorf("counterexample %s: no TestExecution field", path)
 	}
 	var te struct {
+		// ResponseLog is the execution's calls with what came of them; it names the
+		// service each call was to (target_service_name), also for a call that the
+		// fault kept from reaching it, as the reference server writes it.
+		ResponseLog []struct {
+			ExecutionIndex string `json:"execution_index"`
+			Target         string `json:"target_service_name"`
+		} `json:"response_log"`
 		Failures []struct {
 			ExecutionIndex  string        `json:"execution_index"`
 			ForcedException *forcedFault  `json:"forced_exception"`
@@ -38,7 +46,15 @@ func readCounterexample(path string) (*counterexample, error) {
 	if err := json.Unmarshal([]byte(*file.TestExecution), &te); err != nil {
 		return nil, fmt.Errorf("counterexample %s: TestExecution: %w", path, err)
 	}
-	ce := &counterexample{failures: make(map[string]createAnswer)}
+	ce := &counterexample{failures: make(map[string]createAnswer), targets: make(map[string]string)}
+	for _, e := range te.ResponseLog {
+		if e.Target == "" {
+			continue
+		}
+		if ei, err := parseEI(e.ExecutionIndex); err == nil {
+			ce.targets[ei.String()] = e.Target
+		}
+	}
 	for i, f := range te.Failures {
 		if f.ExecutionIndex == "" || f.ForcedException == nil && f.FailureMetadata == nil {
 			return nil, fmt.Errorf("counterexample %s: failures[%d]: needs execution_index and a fault", path, i)
@@ -57,4 +73,15 @@ func (ce *counterexample) answer(ei executionIndex) createAnswer {
 	a := ce.failures[ei.String()]
 	a.ExecutionIndex = ei.String()
 	return a
+}
+
+// faultInjectedOn reports whether the counterexample injects a fault on a call to
+// service, or any fault when service is empty.
+func (ce *counterexample) faultInjectedOn(service string) bool {
+	for ei := range ce.failures {
+		if service == "" || ce.targets[ei] == service {
+			return true
+		}
+	}
+	return false
 }

@@ -111,7 +111,8 @@ func TestCounterexampleReplay(t *testing.T) {
 	defer srv.Close()
 	key := urlKey(siteRoot.ID, "GET", srv.URL+"/x")
 	path := filepath.Join(t.TempDir(), "counterexample.json")
-	te := `{"failures": [{"execution_index": "[[\"` + key + `\", 2]]", "failure_metadata": {"return_value": {"status_code": "404"}}}]}`
+	ei := `[[\"` + key + `\", 2]]`
+	te := `{"failures": [{"execution_index": "` + ei + `", "failure_metadata": {"return_value": {"status_code": "404"}}}], "response_log": [{"execution_index": "` + ei + `", "target_service_name": "bookings", "fault_injection": true}]}`
 	content := `{"functional_test": "true", "TestExecution": ` + jsonString(te) + `}`
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -132,6 +133,17 @@ func TestCounterexampleReplay(t *testing.T) {
 	}
 	if !WasFaultInjected() {
 		t.Error("WasFaultInjected is false while replaying a failing counterexample")
+	}
+	if !WasFaultInjectedOn("bookings") || WasFaultInjectedOn("movies") {
+		t.Errorf("WasFaultInjectedOn: bookings %t, movies %t; want true, false (the counterexample's target)",
+			WasFaultInjectedOn("bookings"), WasFaultInjectedOn("movies"))
+	}
+
+	// The reference instrumentation's name for the variable works too.
+	useEnv(t, "FILIBUSTER_COUNTEREXAMPLE_FILE", "")
+	useEnv(t, "COUNTEREXAMPLE_FILE", path)
+	if !WasFaultInjectedOn("bookings") {
+		t.Error("COUNTEREXAMPLE_FILE is not read")
 	}
 
 	os.WriteFile(path, []byte(`{"TestExecution": "not json"}`), 0o644)
