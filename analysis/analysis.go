@@ -2,7 +2,10 @@
 // statuses its handlers can answer, found by type, which a coordinator then injects on
 // the calls that reach it (protocol.md §5).
 //
-// Each main package is a service, named as the generator names it. Its codes are the
+// Each main package is a service, named as the generator names it, except those the
+// generator leaves alone: main packages that import the filibuster runtime (functional
+// tests) and those matching Config.Exclude. Two services with one name are an error.
+// Its codes are the
 // constants and literals of at least 400 passed to http.Error, to WriteHeader on any
 // http.ResponseWriter, and http.NotFound's 404, in the main package and in every package
 // of the same module it calls into (test files excluded), plus 500, which any service
@@ -86,11 +89,17 @@ func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
 		return nil, err
 	}
 
+	excludes, err := rewrite.CompileExcludes(cfg.Exclude, mod.Path)
+	if err != nil {
+		return nil, err
+	}
+
 	a := &analyzer{modDir: mod.Dir, funcs: make(map[*types.Func]*funcInfo)}
 	for _, p := range l.pkgs {
 		a.index(p)
 	}
 	report := &Report{}
+	dirs := make(map[string][]string) // service name -> module-relative package directories
 	for _, p := range roots {
 		if p.Name != "main" || len(p.GoFiles) == 0 {
 			continue
@@ -99,11 +108,20 @@ func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("package %s: %w", p.PkgPath, err)
 		}
+		rel = filepath.ToSlash(rel)
+		if excludes.Match(rel) != "" || rewrite.DrivesTests(p) {
+			continue
+		}
+		name := rewrite.ServiceName(rel, cfg.Services)
+		dirs[name] = append(dirs[name], rel)
 		report.Services = append(report.Services, Service{
-			Name:    serviceName(filepath.ToSlash(rel), cfg.Services),
+			Name:    name,
 			Package: p.PkgPath,
 			Codes:   a.serviceCodes(p),
 		})
+	}
+	if err := duplicateNames(dirs); err != nil {
+		return nil, err
 	}
 	sort.Slice(report.Services, func(i, j int) bool { return report.Services[i].Name < report.Services[j].Name })
 	report.Unresolved = a.unresolved
@@ -119,19 +137,27 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// serviceName names the main package in the module-relative directory rel as the
-// generator does.
-func serviceName(rel string, services map[string]string) string {
-	if name, ok := services[rel]; ok {
-		return name
+// duplicateNames reports the service names that more than one main package has: the
+// analysis file would hold two rules for one service.
+func duplicateNames(dirs map[string][]string) error {
+	var msgs []string
+	for name, ds := range dirs {
+		if len(ds) < 2 {
+			continue
+		}
+		sort.Strings(ds)
+		for i, d := range ds {
+			if d != "." {
+				ds[i] = "./" + d
+			}
+		}
+		msgs = append(msgs, fmt.Sprintf("service name %q is that of %d main packages: %s", name, len(ds), strings.Join(ds, ", ")))
 	}
-	if name, ok := services["./"+rel]; ok {
-		return name
+	if len(msgs) == 0 {
+		return nil
 	}
-	if rel == "." {
-		return "main"
-	}
-	return filepath.Base(filepath.FromSlash(rel))
+	sort.Strings(msgs)
+	return fmt.Errorf("%s (give each its own name with --service dir=name, or leave one out with --exclude); nothing written", strings.Join(msgs, "; "))
 }
 
 // loader loads packages with syntax and types, without tests.

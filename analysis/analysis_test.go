@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/filibuster-go/filibuster-gen/rewrite"
@@ -99,4 +100,74 @@ func TestServiceNames(t *testing.T) {
 	if len(r.Services) != 1 || r.Services[0].Name != "static-files" {
 		t.Errorf("services %v, want one named static-files", fmt.Sprint(r.Services))
 	}
+}
+
+// TestDuplicateServiceNames checks that two main packages with one service name are an
+// error that names both directories and the name, rather than two rules for it.
+func TestDuplicateServiceNames(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, content string) {
+		t.Helper()
+		path := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const service = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })\n\thttp.ListenAndServe(\":0\", nil)\n}\n"
+	write("go.mod", "module example.com/dup\n\ngo 1.22\n")
+	write("v1/api-gateway/main.go", service)
+	write("v2/api-gateway/main.go", service)
+	write("users/main.go", service)
+
+	_, err := Run(context.Background(), rewrite.Config{Dir: dir})
+	if err == nil {
+		t.Fatal("no error for two services named api-gateway")
+	}
+	for _, want := range []string{`"api-gateway"`, "./v1/api-gateway", "./v2/api-gateway"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "users") {
+		t.Errorf("error %q names users, whose name is its own", err)
+	}
+
+	// Either remedy the error suggests works.
+	r, err := Run(context.Background(), rewrite.Config{Dir: dir, Services: map[string]string{"v1/api-gateway": "api-gateway-v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := serviceNames(r); !reflect.DeepEqual(got, []string{"api-gateway", "api-gateway-v1", "users"}) {
+		t.Errorf("with --service: services %v", got)
+	}
+	r, err = Run(context.Background(), rewrite.Config{Dir: dir, Exclude: []string{"./v1/..."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := serviceNames(r); !reflect.DeepEqual(got, []string{"api-gateway", "users"}) {
+		t.Errorf("with --exclude: services %v", got)
+	}
+}
+
+// TestNotServices checks that a functional test (a main package importing the runtime)
+// and excluded main packages get no rule.
+func TestNotServices(t *testing.T) {
+	r, err := Run(context.Background(), rewrite.Config{Dir: "..", Patterns: []string{"./examples/cinema-3/..."}, Exclude: []string{"./examples/cinema-3/showtimes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := serviceNames(r); !reflect.DeepEqual(got, []string{"bookings", "movies", "users"}) {
+		t.Errorf("services %v, want bookings, movies, users (not functional, which imports the runtime, nor the excluded showtimes)", got)
+	}
+}
+
+func serviceNames(r *Report) []string {
+	var names []string
+	for _, s := range r.Services {
+		names = append(names, s.Name)
+	}
+	return names
 }

@@ -23,6 +23,15 @@ const (
 // ignoreDirective opts a statement or declaration out of instrumentation.
 const ignoreDirective = "//filibuster:ignore"
 
+// Reasons a site cannot be instrumented (the summary groups sites by them).
+const (
+	reasonIgnored        = "ignored by " + ignoreDirective
+	reasonInterface      = "call through an interface: the dynamic callee is not known"
+	reasonMethodValue    = "method value: calls through it are not seen"
+	reasonFuncValue      = "function value: calls through it are not seen"
+	reasonShadowedPrefix = "the name " // ... is declared in scope
+)
+
 // form says how one net/http function or method is rewritten.
 type form struct {
 	kind    string
@@ -318,11 +327,11 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 	}
 	site := s.newSite(call.Pos(), fn, name, f.kind)
 	if s.isIgnored(append(stack, call)) {
-		s.skip(site, "ignored by "+ignoreDirective)
+		s.skip(site, reasonIgnored)
 		return
 	}
 	if s.aliasShadowed(call.Pos()) {
-		s.skip(site, "the name "+s.alias+" is declared in scope, so the runtime cannot be named here")
+		s.skip(site, reasonShadowedPrefix+s.alias+" is declared in scope, so the runtime cannot be named here")
 		return
 	}
 	lit := s.siteLiteral(site)
@@ -547,7 +556,7 @@ func (s *scanner) interfaceCall(call *ast.CallExpr, fn string, stack []ast.Node)
 		return
 	}
 	site := s.newSite(call.Pos(), fn, m.FullName(), KindClient)
-	s.skip(site, "call through an interface: the dynamic callee is not known")
+	s.skip(site, reasonInterface)
 }
 
 // isDoSignature reports whether sig is func(*http.Request) (*http.Response, error).
@@ -566,7 +575,7 @@ func (s *scanner) methodValue(sel *ast.SelectorExpr, fn string, stack []ast.Node
 		return
 	}
 	if f, ok := forms[m.FullName()]; ok {
-		s.skip(s.newSite(sel.Pos(), fn, m.FullName(), f.kind), "method value: calls through it are not seen")
+		s.skip(s.newSite(sel.Pos(), fn, m.FullName(), f.kind), reasonMethodValue)
 	}
 }
 
@@ -590,7 +599,7 @@ func (s *scanner) funcValue(id *ast.Ident, fn string, stack []ast.Node) {
 	if isCalled(id, stack) {
 		return
 	}
-	s.skip(s.newSite(id.Pos(), fn, f.FullName(), fm.kind), "function value: calls through it are not seen")
+	s.skip(s.newSite(id.Pos(), fn, f.FullName(), fm.kind), reasonFuncValue)
 }
 
 // isCalled reports whether e is the Fun of the innermost enclosing call on stack.

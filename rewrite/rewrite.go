@@ -45,6 +45,11 @@ type Config struct {
 	Tags     string            // -tags, passed through to the build system
 	Out      string            // output directory; default <module root>/.filibuster
 	Services map[string]string // package directory (module-relative) -> service name
+
+	// Exclude lists package patterns whose packages are never instrumented (their
+	// sites are listed, with the reason "excluded by --exclude PATTERN"): "./e2e/..."
+	// for <module root>/e2e and every package below it. See Excludes for the syntax.
+	Exclude []string
 }
 
 // Result is what Generate wrote.
@@ -60,6 +65,9 @@ type Plan struct {
 	Files      map[string][]byte // output-relative path -> content
 	Overlay    map[string]string // absolute original path -> absolute replacement
 	Sites      []SiteInfo
+
+	// UnmatchedExcludes are the Config.Exclude patterns that matched no loaded package.
+	UnmatchedExcludes []string
 }
 
 // Generate instruments the packages cfg names and writes the output directory,
@@ -97,6 +105,11 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	if cfg.Tags != "" {
 		pcfg.BuildFlags = []string{"-tags=" + cfg.Tags}
 	}
+	for _, p := range cfg.Exclude { // a malformed pattern is reported before the (slow) load
+		if _, err := excludeImportPattern(p, ""); err != nil {
+			return nil, err
+		}
+	}
 	pkgs, err := packages.Load(pcfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("loading packages: %w", err)
@@ -121,9 +134,14 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 		Files:      make(map[string][]byte),
 		Overlay:    make(map[string]string),
 	}
-	if err := plan.instrument(pkgs, mod, cfg.Services); err != nil {
+	excludes, err := CompileExcludes(cfg.Exclude, mod.Path)
+	if err != nil {
 		return nil, err
 	}
+	if err := plan.instrument(pkgs, mod, cfg.Services, excludes); err != nil {
+		return nil, err
+	}
+	plan.UnmatchedExcludes = excludes.Unmatched()
 	if len(plan.Overlay) > 0 {
 		if err := plan.addRuntime(mod); err != nil {
 			return nil, err
@@ -180,10 +198,12 @@ func mainModule(pkgs []*packages.Package) *packages.Module {
 }
 
 // instrument scans every file of the module's packages once and records the
-// instrumented copies of the files that changed.
-func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, services map[string]string) error {
+// instrumented copies of the files that changed. The files it leaves alone whole (see
+// skipReasons) are scanned too, so that their sites are listed with the reason.
+func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, services map[string]string, excludes *Excludes) error {
 	done := make(map[string]bool)
 	sitesByPkgDir := make(map[string]int)
+	skipped := skipReasons(pkgs, mod, excludes)
 	var mains []*packages.Package
 	for _, p := range pkgs {
 		if p.Module == nil || p.Module.Path != mod.Path {
@@ -201,7 +221,11 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 				continue
 			}
 			done[name] = true
-			n, err := plan.instrumentFile(p, file, name, mod)
+			reason := skipped[filepath.Dir(name)]
+			if reason == "" && isTestFile(name) {
+				reason = ReasonTestFile
+			}
+			n, err := plan.instrumentFile(p, file, name, mod, reason)
 			if err != nil {
 				return err
 			}
@@ -213,7 +237,7 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 			continue
 		}
 		pdir := filepath.Dir(p.GoFiles[0])
-		if sitesByPkgDir[pdir] == 0 && !importsInstrumented(p, sitesByPkgDir) {
+		if skipped[pdir] != "" || sitesByPkgDir[pdir] == 0 && !importsInstrumented(p, sitesByPkgDir) {
 			continue
 		}
 		rel, err := filepath.Rel(mod.Dir, pdir)
@@ -221,13 +245,36 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 			return fmt.Errorf("package %s: %w", p.PkgPath, err)
 		}
 		rel = filepath.ToSlash(rel)
-		name := serviceName(rel, services)
+		name := ServiceName(rel, services)
 		path := filepath.Join(pdir, "zz_filibuster_service.go")
 		outRel := filepath.ToSlash(filepath.Join(rel, "zz_filibuster_service.go"))
 		plan.Files[outRel] = serviceFile(name)
 		plan.Overlay[path] = filepath.Join(plan.Out, filepath.FromSlash(outRel))
 	}
 	return nil
+}
+
+// skipReasons returns, by absolute package directory, why the generator leaves every
+// file of the package there alone: excluded by a pattern, or a package that drives
+// tests. Directories it does not name are instrumented (their _test.go files aside).
+func skipReasons(pkgs []*packages.Package, mod *packages.Module, excludes *Excludes) map[string]string {
+	reasons := make(map[string]string)
+	for _, p := range pkgs {
+		if p.Module == nil || p.Module.Path != mod.Path || len(p.GoFiles) == 0 {
+			continue
+		}
+		dir := filepath.Dir(p.GoFiles[0])
+		rel, err := filepath.Rel(mod.Dir, dir)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if pattern := excludes.Match(filepath.ToSlash(rel)); pattern != "" {
+			reasons[dir] = ExcludedReason(pattern)
+		} else if reasons[dir] == "" && DrivesTests(p) {
+			reasons[dir] = ReasonDrivesTests
+		}
+	}
+	return reasons
 }
 
 // importsInstrumented reports whether p imports a package of the module that holds an
@@ -243,22 +290,6 @@ func importsInstrumented(p *packages.Package, sitesByPkgDir map[string]int) bool
 	return false
 }
 
-// serviceName is the service name of the main package in the module-relative
-// directory rel.
-func serviceName(rel string, services map[string]string) string {
-	if name, ok := services[rel]; ok {
-		return name
-	}
-	if name, ok := services["./"+rel]; ok {
-		return name
-	}
-	base := filepath.Base(filepath.FromSlash(rel))
-	if rel == "." || base == "." {
-		return "main"
-	}
-	return base
-}
-
 // isGoSource reports whether name is one of the package's own Go files (not a file
 // generated by cgo).
 func isGoSource(name string, goFiles []string) bool {
@@ -271,8 +302,9 @@ func isGoSource(name string, goFiles []string) bool {
 }
 
 // instrumentFile scans one file and, when it holds instrumented sites, records its
-// copy. It returns the number of instrumented sites.
-func (plan *Plan) instrumentFile(p *packages.Package, file *ast.File, name string, mod *packages.Module) (int, error) {
+// copy. It returns the number of instrumented sites. A non-empty skip is the reason the
+// whole file is left alone: its sites are listed with it, and no copy is made.
+func (plan *Plan) instrumentFile(p *packages.Package, file *ast.File, name string, mod *packages.Module, skip string) (int, error) {
 	rel, err := filepath.Rel(mod.Dir, name)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", name, err)
@@ -286,6 +318,13 @@ func (plan *Plan) instrumentFile(p *packages.Package, file *ast.File, name strin
 		return 0, fmt.Errorf("reading source: %w", err)
 	}
 	scan := scanFile(p, file, src, mod.Path, rel, alias)
+	if skip != "" {
+		for _, s := range scan.sites {
+			s.Instrumented, s.Reason = false, skip
+			plan.Sites = append(plan.Sites, s)
+		}
+		return 0, nil
+	}
 	plan.Sites = append(plan.Sites, scan.sites...)
 	if len(scan.edits) == 0 {
 		return 0, nil

@@ -25,7 +25,11 @@ func newAnalysisCmd() *cobra.Command {
 packages among the named packages (default ./...): connection refused on every net/http
 call, a timeout on calls that have one, and, per service, the error statuses its handlers
 can answer (found by type in http.Error, WriteHeader and http.NotFound, following calls
-into the module) plus 500. Statuses that are not constants are reported on stderr.`,
+into the module) plus 500. Statuses that are not constants are reported on stderr.
+
+Main packages that import the filibuster runtime (functional tests) and those matching
+--exclude are not services. Two services with one name are an error: name one with
+--service dir=name.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "json" && format != "table" {
 				return fmt.Errorf("--format %q: want json or table", format)
@@ -68,6 +72,7 @@ into the module) plus 500. Statuses that are not constants are reported on stder
 	f.StringVarP(&out, "out", "o", "", "write the analysis file to `file` instead of stdout")
 	f.StringVar(&cfg.Tags, "tags", "", "build `tags`, passed through to the build system")
 	f.StringArrayVar(&services, "service", nil, "service name of a main package, as `dir=name`")
+	f.StringArrayVar(&cfg.Exclude, "exclude", nil, "main packages matching `pattern` (./dir, ./dir/...: relative to the module root) are not services; repeatable")
 	f.StringVar(&format, "format", "json", "output `format`: json, or table (a table, then the JSON)")
 	f.BoolVar(&def, "default", false, "print the built-in default analysis for Go services")
 	return cmd

@@ -36,7 +36,12 @@ Typical use, from the module root:
 
 or from a //go:generate line:
 
-	//go:generate go run github.com/filibuster-go/filibuster-gen/cmd/filibuster-gen ./...`,
+	//go:generate go run github.com/filibuster-go/filibuster-gen/cmd/filibuster-gen ./...
+
+The functional test is never instrumented: _test.go files are left alone, and so is
+every package whose own source imports the filibuster runtime (to call
+WasFaultInjected). --exclude leaves other packages alone. Their sites are listed with
+the reason.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -49,6 +54,9 @@ or from a //go:generate line:
 			plan, err := rewrite.Build(cmd.Context(), cfg)
 			if err != nil {
 				return err
+			}
+			for _, p := range plan.UnmatchedExcludes {
+				fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: warning: --exclude %s matched no packages\n", p)
 			}
 			switch {
 			case list:
@@ -66,14 +74,8 @@ or from a //go:generate line:
 			if err := plan.Write(); err != nil {
 				return err
 			}
-			instrumented := 0
-			for _, s := range plan.Sites {
-				if s.Instrumented {
-					instrumented++
-				}
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: %d sites, %d instrumented; overlay: %s\n",
-				len(plan.Sites), instrumented, plan.Out+string(os.PathSeparator)+"overlay.json")
+			fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: %s; overlay: %s\n",
+				rewrite.Summary(plan.Sites), plan.Out+string(os.PathSeparator)+"overlay.json")
 			return nil
 		},
 	}
@@ -81,6 +83,7 @@ or from a //go:generate line:
 	f.StringVarP(&cfg.Out, "out", "o", "", "output `directory` (default .filibuster at the module root)")
 	f.StringVar(&cfg.Tags, "tags", "", "build `tags`, passed through to the build system")
 	f.StringArrayVar(&services, "service", nil, "service name of a main package, as `dir=name` (dir relative to the module root)")
+	f.StringArrayVar(&cfg.Exclude, "exclude", nil, "never instrument the packages matching `pattern` (./dir, ./dir/...: relative to the module root); repeatable")
 	f.BoolVar(&check, "check", false, "exit non-zero when the output directory is stale, writing nothing")
 	f.BoolVar(&list, "list", false, "print the call sites and handlers found, writing nothing")
 	return cmd
