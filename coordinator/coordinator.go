@@ -54,13 +54,35 @@ type Options struct {
 	Progress           io.Writer // nil = quiet
 	CounterexampleFile string    // where a failing execution is written
 	Replay             string    // counterexample file to replay instead of exploring
+	// AllowUnreached accepts executions in which a scheduled fault never landed (the
+	// call it was for did not happen again): they are still reported, but the
+	// exploration does not end Incomplete because of them.
+	AllowUnreached bool
 }
 
 // Summary is the outcome of an exploration.
 type Summary struct {
 	ExecutionsRan, Pruned, TestsAttempted, Total int
-	Failed                                       bool
-	Elapsed, GenerationTime, ReductionTime       time.Duration
+	// Passed counts the executions whose functional test passed with every scheduled
+	// fault injected. An execution with a fault that never landed is not among them.
+	Passed int
+	// Unreached lists, for each execution in which a scheduled fault never landed, the
+	// execution's number and the faults; Diverged counts the executions whose calls
+	// differed from the ones they were scheduled from (the application is
+	// nondeterministic).
+	Unreached []Unreached
+	Diverged  int
+	Failed    bool
+	// Incomplete is set when faults never landed and Options.AllowUnreached is off:
+	// the exploration did not test what it scheduled.
+	Incomplete                             bool
+	Elapsed, GenerationTime, ReductionTime time.Duration
+}
+
+// Unreached says which scheduled faults of an execution never landed.
+type Unreached struct {
+	Execution int      // 1-based, in the order the executions ran
+	Faults    []string // each as the progress line describes it
 }
 
 // Coordinator serves the coordinator endpoints and explores executions. It is an
@@ -96,6 +118,9 @@ type entry struct {
 	target  string
 	status  string // recorded response status
 	excName string // recorded exception name
+	// received says the callee reported request_received; onGoroutine that the caller
+	// made the call on a goroutine its handler started (the runtime's on_goroutine).
+	received, onGoroutine bool
 }
 
 // plan is an execution to run: the log prefix to replay and the faults to inject.
@@ -130,8 +155,13 @@ func (p *plan) failureFor(ei string) *failure {
 // execution is one run of the functional test.
 type execution struct {
 	plan     *plan
-	log      []*entry
+	log      []*entry        // in the order the calls were created; in canonical order once finished
 	services map[string]bool // services that asked new-test-execution
+	reached  map[string]bool // execution indexes of the planned faults that were injected
+}
+
+func newExecution(p *plan) *execution {
+	return &execution{plan: p, services: make(map[string]bool), reached: make(map[string]bool)}
 }
 
 // New returns a coordinator.
@@ -140,7 +170,7 @@ func New(opts Options) *Coordinator {
 		opts.Analysis = faultmodel.Default()
 	}
 	c := &Coordinator{opts: opts, seen: make(map[string]bool), targets: make(map[string]string)}
-	c.cur = &execution{plan: &plan{}, services: make(map[string]bool)}
+	c.cur = newExecution(&plan{})
 	return c
 }
 
@@ -247,22 +277,22 @@ func (c *Coordinator) create(body io.Reader) (any, error) {
 	cur := c.cur
 	id := len(cur.log)
 	e := &entry{fields: m, ei: m["execution_index"].(string), vclock: canonical(m["vclock"]), origin: canonical(orEmpty(m["origin_vclock"]))}
+	e.onGoroutine, _ = m["on_goroutine"].(bool)
+	if t := c.targets[e.ei]; t != "" {
+		e.target = t
+	}
 	m["generated_id"] = id
 	cur.log = append(cur.log, e)
 	answer := map[string]any{"generated_id": id, "execution_index": e.ei}
 	if f := cur.plan.failureFor(e.ei); f != nil {
 		e.failed = f
+		cur.reached[e.ei] = true
 		answer["args"] = argsOf(m)
 		if f.ForcedException != nil {
 			answer["forced_exception"] = f.ForcedException
 		} else {
 			answer["failure_metadata"] = f.FailureMetadata
 		}
-	}
-	if id >= len(cur.plan.prefix) && e.failed == nil {
-		start := time.Now()
-		c.scheduleExceptions(cur, e)
-		c.genTime += time.Since(start)
 	}
 	return answer, nil
 }
@@ -279,8 +309,9 @@ func argsOf(m map[string]any) json.RawMessage {
 	return data
 }
 
-// scheduleExceptions schedules one execution per exception the analysis applies to e.
-func (c *Coordinator) scheduleExceptions(cur *execution, e *entry) {
+// scheduleExceptions schedules one execution per exception the analysis applies to e,
+// the last call of prefix.
+func (c *Coordinator) scheduleExceptions(cur *execution, prefix []*entry, e *entry) {
 	module, _ := e.fields["module"].(string)
 	method, _ := e.fields["method"].(string)
 	metadata, _ := e.fields["metadata"].(map[string]any)
@@ -296,7 +327,7 @@ func (c *Coordinator) scheduleExceptions(cur *execution, e *entry) {
 				}
 			}
 			fe := map[string]any{"name": ex.Name, "metadata": expandMetadata(ex.Metadata, metadata)}
-			c.schedule(cur, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe})
+			c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe})
 		}
 	}
 }
@@ -332,8 +363,8 @@ func expandMetadata(md map[string]any, call map[string]any) map[string]any {
 }
 
 // scheduleErrors schedules one execution per error response the analysis applies to
-// calls from e to its target.
-func (c *Coordinator) scheduleErrors(cur *execution, e *entry) {
+// calls from e, the last call of prefix, to its target.
+func (c *Coordinator) scheduleErrors(cur *execution, prefix []*entry, e *entry) {
 	module, _ := e.fields["module"].(string)
 	method, _ := e.fields["method"].(string)
 	for i := range c.opts.Analysis.Rules {
@@ -349,19 +380,19 @@ func (c *Coordinator) scheduleErrors(cur *execution, e *entry) {
 			for _, t := range er.Types {
 				var md map[string]any
 				json.Unmarshal(t, &md)
-				c.schedule(cur, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md})
+				c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md})
 			}
 		}
 	}
 }
 
-// schedule pushes the execution that replays cur's log up to its last entry and adds
-// f to its failures, unless it was seen before.
-func (c *Coordinator) schedule(cur *execution, f *failure) {
+// schedule pushes the execution that replays prefix and adds f to cur's failures,
+// unless it was seen before.
+func (c *Coordinator) schedule(cur *execution, prefix []*entry, f *failure) {
 	if c.opts.SuppressCombinations && len(cur.plan.failures) > 0 {
 		return
 	}
-	p := &plan{prefix: append([]*entry(nil), cur.log...)}
+	p := &plan{prefix: append([]*entry(nil), prefix...)}
 	p.failures = append(append(p.failures, cur.plan.failures...), f)
 	sort.SliceStable(p.failures, func(i, j int) bool { return p.failures[i].ExecutionIndex < p.failures[j].ExecutionIndex })
 	k := p.key()
@@ -413,12 +444,8 @@ func (c *Coordinator) update(body io.Reader) (any, error) {
 	switch kind {
 	case "request_received":
 		e.target, _ = m["target_service_name"].(string)
+		e.received = true
 		c.targets[e.ei] = e.target
-		if id >= len(cur.plan.prefix) && e.failed == nil && id == len(cur.log)-1 {
-			start := time.Now()
-			c.scheduleErrors(cur, e)
-			c.genTime += time.Since(start)
-		}
 	case "invocation_complete":
 		if rv, ok := m["return_value"].(map[string]any); ok {
 			e.status = fmt.Sprint(rv["status_code"])

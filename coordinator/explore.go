@@ -6,16 +6,29 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/internal/fsutil"
 )
 
+// ErrNothingObserved is returned by Explore when the fault-free execution reported no
+// instrumented call at all: nothing can be tested, and passing would be a lie.
+var ErrNothingObserved = errors.New("the fault-free execution reported no instrumented call: nothing was tested " +
+	"(are the services built with the generator's overlay, started with FILIBUSTER_URL pointing at the " +
+	"coordinator, and called by the functional test?)")
+
 // Explore runs the functional test with no faults, then once per scheduled execution,
 // until none is left, a bound is reached, or an execution fails (then the
 // counterexample is written and Summary.Failed is set). The coordinator must be served
 // where the services and the functional test reach it while Explore runs.
+//
+// After each execution the coordinator compares what it planned with what it saw: a
+// planned fault whose call never happened is reported on the execution's progress
+// line and in Summary.Unreached, and the execution is not counted as passed; an
+// execution whose calls differ from the prefix it was scheduled from is reported as
+// nondeterministic, naming the first planned call that did not happen.
 func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 	if c.opts.FunctionalTest == nil {
 		return nil, errors.New("coordinator: no functional test")
@@ -26,6 +39,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		s.TestsAttempted = s.ExecutionsRan
 		s.Total = s.ExecutionsRan + s.Pruned
 		s.Elapsed = time.Since(start)
+		s.Incomplete = len(s.Unreached) > 0 && !c.opts.AllowUnreached
 		c.mu.Lock()
 		s.GenerationTime = c.genTime
 		c.mu.Unlock()
@@ -33,7 +47,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 
 	first := &plan{}
 	if c.opts.Replay != "" {
-		p, err := readCounterexample(c.opts.Replay)
+		p, err := c.readCounterexample(c.opts.Replay)
 		if err != nil {
 			return nil, err
 		}
@@ -52,10 +66,23 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			return s, err
 		}
-		c.progress(s, next, passed)
+		check := c.check()
+		if s.ExecutionsRan == 1 && check.nothing {
+			return s, ErrNothingObserved
+		}
+		if len(check.unreached) > 0 {
+			s.Unreached = append(s.Unreached, Unreached{Execution: s.ExecutionsRan, Faults: check.unreached})
+		}
+		if check.diverged != "" {
+			s.Diverged++
+		}
+		if passed && len(check.unreached) == 0 {
+			s.Passed++
+		}
+		c.progress(s, next, passed, check)
 		if !passed {
 			s.Failed = true
-			if c.opts.CounterexampleFile != "" {
+			if c.opts.CounterexampleFile != "" && c.opts.Replay == "" {
 				if err := c.writeCounterexample(c.opts.CounterexampleFile); err != nil {
 					return s, err
 				}
@@ -86,16 +113,133 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 	return s, nil
 }
 
-// run runs the functional test once with p's faults and records the execution.
+// run runs the functional test once with p's faults, records the execution and
+// schedules the executions it calls for.
 func (c *Coordinator) run(ctx context.Context, p *plan) (bool, error) {
 	c.mu.Lock()
-	c.cur = &execution{plan: p, services: make(map[string]bool)}
+	c.cur = newExecution(p)
 	c.mu.Unlock()
 	passed, err := c.opts.FunctionalTest(ctx)
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := time.Now()
+	c.finish(c.cur)
+	c.genTime += time.Since(start)
 	c.done = append(c.done, c.cur)
-	c.mu.Unlock()
 	return passed, err
+}
+
+// finish puts cur's log in canonical order and schedules, for each call that is new in
+// cur (its execution index is not in the planned prefix) and not itself failed, one
+// execution per exception the analysis applies to it and, when its callee reported
+// the request, one per error response. c.mu must be held.
+//
+// Scheduling once the execution is over, in canonical order, makes the exploration
+// independent of the order in which concurrent calls reached the coordinator. For an
+// application whose calls are sequential it is the order in which they were made, so
+// the scheduled executions and their order are those of the reference server, which
+// schedules as the calls arrive.
+func (c *Coordinator) finish(cur *execution) {
+	cur.log = canonicalOrder(cur.log)
+	planned := make(map[string]bool, len(cur.plan.prefix))
+	for _, e := range cur.plan.prefix {
+		planned[e.ei] = true
+	}
+	for i, e := range cur.log {
+		if planned[e.ei] || e.failed != nil {
+			continue
+		}
+		prefix := cur.log[:i+1]
+		c.scheduleExceptions(cur, prefix, e)
+		if e.received {
+			c.scheduleErrors(cur, prefix, e)
+		}
+	}
+}
+
+// canonicalOrder returns the calls of log in an order that does not depend on how
+// concurrent calls interleaved: the calls form a tree (a call's execution index
+// extends its caller's), walked depth first with each call's children in the order
+// they were made, except that each run of consecutive children made on goroutines
+// their handler started is sorted by execution index. With no such calls this is the
+// order of log.
+func canonicalOrder(log []*entry) []*entry {
+	children := make(map[*entry][]*entry) // nil: the root
+	last := make(map[string]*entry)       // the latest call with each execution index
+	for _, e := range log {
+		var parent *entry
+		if i := strings.LastIndex(e.ei, ", ["); i >= 0 {
+			parent = last[e.ei[:i]+"]"]
+		}
+		children[parent] = append(children[parent], e)
+		last[e.ei] = e
+	}
+	out := make([]*entry, 0, len(log))
+	var walk func(n *entry)
+	walk = func(n *entry) {
+		kids := children[n]
+		for i := 0; i < len(kids); {
+			j := i + 1
+			if kids[i].onGoroutine {
+				for j < len(kids) && kids[j].onGoroutine {
+					j++
+				}
+				sort.SliceStable(kids[i:j], func(a, b int) bool { return kids[i+a].ei < kids[i+b].ei })
+			}
+			i = j
+		}
+		for _, k := range kids {
+			out = append(out, k)
+			walk(k)
+		}
+	}
+	walk(nil)
+	return out
+}
+
+// checked is what the coordinator saw of an execution against its plan.
+type checked struct {
+	nothing   bool     // no instrumented call reported at all
+	unreached []string // planned faults whose call did not happen
+	diverged  string   // the first planned call that did not happen, described
+}
+
+// check compares the execution that just ran with its plan.
+func (c *Coordinator) check() checked {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.cur
+	var ch checked
+	ch.nothing = len(cur.log) == 0 && len(cur.services) == 0
+	for _, f := range cur.plan.failures {
+		if !cur.reached[f.ExecutionIndex] {
+			ch.unreached = append(ch.unreached, f.describe(c.targets))
+		}
+	}
+	seen := make(map[string]bool, len(cur.log))
+	for _, e := range cur.log {
+		seen[e.ei] = true
+	}
+	for i, e := range cur.plan.prefix {
+		if !seen[e.ei] {
+			ch.diverged = fmt.Sprintf("call %d of the %d it was scheduled from, %s, did not happen", i+1, len(cur.plan.prefix), describeCall(e))
+			break
+		}
+	}
+	return ch
+}
+
+// describeCall names a logged call for people: source, target, method and arguments.
+func describeCall(e *entry) string {
+	src, _ := e.fields["source_service_name"].(string)
+	method, _ := e.fields["method"].(string)
+	var args []string
+	json.Unmarshal(argsOf(e.fields), &args)
+	to := ""
+	if e.target != "" {
+		to = " to " + e.target
+	}
+	return fmt.Sprintf("%s%s %s %s", src, to, strings.ToUpper(method), strings.Join(args, ","))
 }
 
 // pop takes the next scheduled execution: the newest (depth-first), or the oldest
@@ -116,26 +260,35 @@ func (c *Coordinator) pop() *plan {
 	return p
 }
 
-func (c *Coordinator) progress(s *Summary, p *plan, passed bool) {
+func (c *Coordinator) progress(s *Summary, p *plan, passed bool, ch checked) {
 	if c.opts.Progress == nil {
 		return
 	}
 	c.mu.Lock()
 	queued := len(c.scheduled)
-	c.mu.Unlock()
 	var faults []string
 	for _, f := range p.failures {
 		faults = append(faults, f.describe(c.targets))
 	}
+	c.mu.Unlock()
 	if len(faults) == 0 {
 		faults = []string{"no faults"}
 	}
 	verdict := "passed"
-	if !passed {
+	switch {
+	case !passed:
 		verdict = "FAILED"
+	case len(ch.unreached) > 0:
+		verdict = "NOT TESTED"
 	}
 	fmt.Fprintf(c.opts.Progress, "execution %d %s: %s (ran %d, pruned %d, queued %d)\n",
 		s.ExecutionsRan, verdict, strings.Join(faults, "; "), s.ExecutionsRan, s.Pruned, queued)
+	for _, f := range ch.unreached {
+		fmt.Fprintf(c.opts.Progress, "  fault never landed: %s (the call did not happen in this execution)\n", f)
+	}
+	if ch.diverged != "" {
+		fmt.Fprintf(c.opts.Progress, "  nondeterministic: %s\n", ch.diverged)
+	}
 }
 
 // describe names a fault for people: what, on which call.
@@ -245,19 +398,20 @@ type counterexampleFile struct {
 	TestExecution  string `json:"TestExecution"`
 }
 
-// writeCounterexample writes the current execution, atomically.
+// writeCounterexample writes the current execution, atomically, in the reference
+// server's format: log holds the calls as created, _log as updated, and response_log
+// adds what was injected and the service each call was to (target_service_name), also
+// for a call that the fault kept from reaching it, so that a replay answers
+// fault-injected questions as the exploration did.
 func (c *Coordinator) writeCounterexample(path string) error {
 	c.mu.Lock()
 	cur := c.cur
-	var log, merged []map[string]any
+	var log, updated, responses []map[string]any
 	for _, e := range cur.log {
-		entry := make(map[string]any)
-		for k, v := range e.fields {
-			entry[k] = v
-		}
-		merged = append(merged, entry)
 		created := make(map[string]any)
+		all := make(map[string]any)
 		for k, v := range e.fields {
+			all[k] = v
 			switch k {
 			case "instrumentation_type", "return_value", "exception", "target_service_name":
 			default:
@@ -265,6 +419,30 @@ func (c *Coordinator) writeCounterexample(path string) error {
 			}
 		}
 		log = append(log, created)
+		updated = append(updated, all)
+		resp := make(map[string]any, len(all)+5)
+		for k, v := range all {
+			if k != "instrumentation_type" {
+				resp[k] = v
+			}
+		}
+		if _, ok := resp["exception"]; !ok {
+			resp["exception"] = nil
+		}
+		resp["fault_injection"] = e.failed != nil
+		resp["forced_exception"] = nil
+		resp["failure_metadata"] = nil
+		if e.failed != nil {
+			if e.failed.ForcedException != nil {
+				resp["forced_exception"] = e.failed.ForcedException
+			} else {
+				resp["failure_metadata"] = e.failed.FailureMetadata
+			}
+		}
+		if e.target != "" {
+			resp["target_service_name"] = e.target
+		}
+		responses = append(responses, resp)
 	}
 	failures := cur.plan.failures
 	if failures == nil {
@@ -272,7 +450,7 @@ func (c *Coordinator) writeCounterexample(path string) error {
 	}
 	c.mu.Unlock()
 	te, err := json.MarshalIndent(map[string]any{
-		"failures": failures, "_failures": failures, "log": log, "_log": merged, "response_log": merged,
+		"failures": failures, "_failures": failures, "log": log, "_log": updated, "response_log": responses,
 	}, "", "    ")
 	if err != nil {
 		return fmt.Errorf("encoding counterexample: %w", err)
@@ -284,8 +462,9 @@ func (c *Coordinator) writeCounterexample(path string) error {
 	return fsutil.WriteFileAtomic(path, append(data, '\n'))
 }
 
-// readCounterexample reads a counterexample file as the plan that replays it.
-func readCounterexample(path string) (*plan, error) {
+// readCounterexample reads a counterexample file as the plan that replays it, and
+// learns from its response log the service each call was to.
+func (c *Coordinator) readCounterexample(path string) (*plan, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("counterexample: %w", err)
@@ -295,7 +474,11 @@ func readCounterexample(path string) (*plan, error) {
 		return nil, fmt.Errorf("counterexample %s: %w", path, err)
 	}
 	var te struct {
-		Failures []*failure `json:"failures"`
+		Failures    []*failure `json:"failures"`
+		ResponseLog []struct {
+			ExecutionIndex string `json:"execution_index"`
+			Target         string `json:"target_service_name"`
+		} `json:"response_log"`
 	}
 	if err := json.Unmarshal([]byte(f.TestExecution), &te); err != nil {
 		return nil, fmt.Errorf("counterexample %s: TestExecution: %w", path, err)
@@ -305,6 +488,13 @@ func readCounterexample(path string) (*plan, error) {
 			return nil, fmt.Errorf("counterexample %s: failures[%d]: needs execution_index and a fault", path, i)
 		}
 	}
+	c.mu.Lock()
+	for _, e := range te.ResponseLog {
+		if e.Target != "" {
+			c.targets[e.ExecutionIndex] = e.Target
+		}
+	}
+	c.mu.Unlock()
 	return &plan{failures: te.Failures}, nil
 }
 

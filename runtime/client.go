@@ -200,6 +200,7 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 			VClock:              vc,
 			OriginVClock:        origin,
 			ExecutionIndex:      ei.String(),
+			OnGoroutine:         in.onGoroutine(),
 		}, &answer)
 		if err == nil && answer.GeneratedID == nil {
 			err = errMalformed("create")
@@ -313,6 +314,10 @@ type createPayload struct {
 	VClock              *vclock        `json:"vclock"`
 	OriginVClock        *vclock        `json:"origin_vclock"`
 	ExecutionIndex      string         `json:"execution_index"`
+	// OnGoroutine says the call was made on a goroutine its handler started, so that
+	// the coordinator can order concurrent calls the same way in every execution. The
+	// reference instrumentation does not send it.
+	OnGoroutine bool `json:"on_goroutine,omitempty"`
 }
 
 // emptyDigest is the md5 of an empty body.

@@ -84,11 +84,17 @@ func TestGoroutinesBelongToTheirRequest(t *testing.T) {
 				t.Fatalf("%d calls reported, want 3", len(creates))
 			}
 			root := creates[0]["execution_index"].(string)
+			if _, ok := creates[0]["on_goroutine"]; ok {
+				t.Error("a call made outside any handler says on_goroutine")
+			}
 			prefix := strings.TrimSuffix(root, "]")
 			for _, cr := range creates[1:] {
 				got := cr["execution_index"].(string)
 				if !strings.HasPrefix(got, prefix+", [") {
 					t.Errorf("goroutine call's execution index %s does not extend B's %s", got, root)
+				}
+				if cr["on_goroutine"] != true {
+					t.Errorf("goroutine call's on_goroutine is %v, want true", cr["on_goroutine"])
 				}
 				if cr["source_service_name"] != "B" {
 					t.Errorf("goroutine call reported by %v, want B", cr["source_service_name"])

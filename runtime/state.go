@@ -20,6 +20,13 @@ type incoming struct {
 	vclock    *vclock        // nil when the request carried no execution index
 	origin    *vclock        // the caller's call vclock
 	ei        executionIndex // the caller's execution index for this call
+	goroutine uint64         // the goroutine the handler runs on (0: no handler)
+}
+
+// onGoroutine reports whether the calling goroutine is not the one in's handler runs
+// on: the call was made on a goroutine the handler started, concurrently with others.
+func (in *incoming) onGoroutine() bool {
+	return in.goroutine != 0 && goroutineID() != in.goroutine
 }
 
 type stateKey struct{}
@@ -227,6 +234,7 @@ func parseParents(all []byte) map[uint64]uint64 {
 // belong to its request, until the next test execution begins.
 func (p *processState) enter(in *incoming) func() {
 	id := goroutineID()
+	in.goroutine = id
 	p.mu.Lock()
 	prev := p.goroutines[id]
 	p.goroutines[id] = in
