@@ -175,13 +175,18 @@ func New(opts Options) *Coordinator {
 }
 
 // CommandTest returns a functional test that runs a shell command, with env added to
-// the environment; exit status 0 means the test passed.
-func CommandTest(shellCmd string, env []string) func(context.Context) (bool, error) {
+// the environment and its output sent to out (nil discards it); exit status 0 means the
+// test passed. GOFLAGS gets -count=1, so that a `go test` in the command runs its tests
+// every time instead of printing a cached result.
+func CommandTest(shellCmd string, env []string, out io.Writer) func(context.Context) (bool, error) {
+	if out == nil {
+		out = io.Discard
+	}
 	return func(ctx context.Context) (bool, error) {
 		cmd := exec.CommandContext(ctx, "sh", "-c", shellCmd)
-		cmd.Env = append(os.Environ(), env...)
-		cmd.Stdout = os.Stderr
-		cmd.Stderr = os.Stderr
+		cmd.Env = append(append(os.Environ(), env...), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -count=1"))
+		cmd.Stdout = out
+		cmd.Stderr = out
 		err := cmd.Run()
 		if _, ok := err.(*exec.ExitError); ok {
 			return false, nil

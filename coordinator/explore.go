@@ -19,6 +19,12 @@ var ErrNothingObserved = errors.New("the fault-free execution reported no instru
 	"(are the services built with the generator's overlay, started with FILIBUSTER_URL pointing at the " +
 	"coordinator, and called by the functional test?)")
 
+// ErrFaultFreeFailed is returned by Explore when the functional test failed with no
+// fault injected: it does not build, it is broken, or the services are not up. That is
+// no counterexample, and exploring from it would test nothing.
+var ErrFaultFreeFailed = errors.New("the functional test failed with no fault injected " +
+	"(does it build, and pass against the services without a coordinator?): nothing to explore from")
+
 // Explore runs the functional test with no faults, then once per scheduled execution,
 // until none is left, a bound is reached, or an execution fails (then the
 // counterexample is written and Summary.Failed is set). The coordinator must be served
@@ -67,8 +73,13 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 			return s, err
 		}
 		check := c.check()
-		if s.ExecutionsRan == 1 && check.nothing {
-			return s, ErrNothingObserved
+		if s.ExecutionsRan == 1 && c.opts.Replay == "" {
+			switch {
+			case !passed:
+				return s, ErrFaultFreeFailed
+			case check.nothing:
+				return s, ErrNothingObserved
+			}
 		}
 		if len(check.unreached) > 0 {
 			s.Unreached = append(s.Unreached, Unreached{Execution: s.ExecutionsRan, Faults: check.unreached})

@@ -1,4 +1,4 @@
-package e2e
+package coordinator
 
 import (
 	"bytes"
@@ -8,17 +8,19 @@ import (
 	"sync"
 )
 
-// tracer is an http.Handler that writes every request the coordinator receives, and its
-// answer, to w as one JSON object per line: {"method", "path", "request", "response"}, the
-// shape of the conformance transcripts' exchanges.
+// Trace returns an http.Handler that serves next and writes every request it receives,
+// and its answer, to w as one JSON object per line: {"method", "path", "request",
+// "response"}, the shape of the conformance transcripts' exchanges.
+func Trace(next http.Handler, w io.Writer) http.Handler { return &tracer{next: next, w: w} }
+
 type tracer struct {
 	next http.Handler
 	mu   sync.Mutex
 	w    io.Writer
 }
 
-// exchange is one line of a trace.
-type exchange struct {
+// traceLine is one line of a trace.
+type traceLine struct {
 	Method   string          `json:"method"`
 	Path     string          `json:"path"`
 	Request  json.RawMessage `json:"request"`
@@ -35,7 +37,7 @@ func (t *tracer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	t.next.ServeHTTP(rec, r)
 
-	line, err := json.Marshal(exchange{
+	line, err := json.Marshal(traceLine{
 		Method:   r.Method,
 		Path:     r.URL.Path,
 		Request:  rawOrNull(body),

@@ -23,12 +23,16 @@ type ExploreOptions struct {
 	Replay string
 	// MaxTests bounds the number of test executions; 0 means no bound.
 	MaxTests int
-	// Progress receives the coordinator's progress lines; nil is quiet.
+	// AllowUnreached accepts scheduled faults that never landed (see
+	// coordinator.Options.AllowUnreached).
+	AllowUnreached bool
+	// Progress receives the coordinator's progress lines and the functional test's
+	// output; nil is quiet.
 	Progress io.Writer
 	// Echo, when not nil, receives the services' output.
 	Echo io.Writer
 	// Trace, when not nil, receives every request the coordinator gets and its answer,
-	// one JSON object per line (see tracer).
+	// one JSON object per line (see coordinator.Trace).
 	Trace io.Writer
 }
 
@@ -64,14 +68,16 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 		Analysis:           a.Analysis,
 		DynamicReduction:   opts.DynamicReduction,
 		MaxTests:           opts.MaxTests,
-		FunctionalTest:     coordinator.CommandTest(testCmd, dep.TestEnv(filibusterURL)),
+		FunctionalTest:     coordinator.CommandTest(testCmd, dep.TestEnv(filibusterURL), opts.Progress),
+		FunctionalTestName: testCmd,
+		AllowUnreached:     opts.AllowUnreached,
 		Progress:           opts.Progress,
 		CounterexampleFile: opts.CounterexampleFile,
 		Replay:             opts.Replay,
 	})
 	var handler http.Handler = coord
 	if opts.Trace != nil {
-		handler = &tracer{next: coord, w: opts.Trace}
+		handler = coordinator.Trace(coord, opts.Trace)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/coordinator"
@@ -60,6 +62,9 @@ func newExploreCmd() *cobra.Command {
 		breadthFirst bool
 		single       bool
 		ceFile       string
+		unreached    bool
+		quiet        bool
+		traceFile    string
 	)
 	cmd := &cobra.Command{
 		Use:   "explore --functional-test CMD",
@@ -71,7 +76,11 @@ instrumented services must already run with FILIBUSTER_URL pointing at --addr; t
 gets FILIBUSTER_URL in its environment.
 
 A failing execution stops the run with exit status 1 and writes the counterexample file;
-when --counterexample-file names an existing file, explore replays exactly that execution.`,
+when --counterexample-file names an existing file, explore replays exactly that execution
+(and never rewrites it). A scheduled fault that never landed, because the call it was for
+did not happen again, is reported and makes the run end INCOMPLETE with exit status 1,
+unless --allow-unreached. A fault-free execution that fails, or in which no instrumented
+call reports, is an error (exit status 2): nothing would be tested.`,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if test == "" {
@@ -91,8 +100,11 @@ when --counterexample-file names an existing file, explore replays exactly that 
 				BreadthFirst:         breadthFirst,
 				SuppressCombinations: single,
 				FunctionalTestName:   test,
-				Progress:             cmd.ErrOrStderr(),
 				CounterexampleFile:   "counterexample.json",
+				AllowUnreached:       unreached,
+			}
+			if !quiet {
+				opts.Progress = cmd.ErrOrStderr()
 			}
 			if ceFile != "" {
 				if _, err := os.Stat(ceFile); err == nil {
@@ -101,22 +113,36 @@ when --counterexample-file names an existing file, explore replays exactly that 
 				opts.CounterexampleFile = ceFile
 			}
 			c := coordinator.New(opts)
-			url, stop, err := listen(ctx, flags.addr, c)
+			var handler http.Handler = c
+			if traceFile != "" {
+				f, err := os.Create(traceFile)
+				if err != nil {
+					return exitError{code: 2, msg: err.Error()}
+				}
+				defer f.Close()
+				handler = coordinator.Trace(c, f)
+			}
+			url, stop, err := listen(ctx, flags.addr, handler)
 			if err != nil {
 				return err
 			}
 			defer stop()
 			// The command's environment is known only now that the address is.
-			c.SetFunctionalTest(coordinator.CommandTest(test, []string{"FILIBUSTER_URL=" + url}))
+			c.SetFunctionalTest(coordinator.CommandTest(test, []string{"FILIBUSTER_URL=" + url}, opts.Progress))
 			s, err := c.Explore(ctx)
-			if s != nil {
+			if s != nil && err == nil {
 				PrintSummary(cmd.OutOrStdout(), s)
 			}
 			if err != nil {
-				return err
+				return exitError{code: 2, msg: "filibuster-gen explore: " + err.Error()}
 			}
-			if s.Failed {
+			switch {
+			case s.Failed && opts.Replay != "":
+				return exitError{code: 1, msg: "the replayed execution failed again (reproduced)"}
+			case s.Failed:
 				return exitError{code: 1, msg: "a test execution failed; counterexample written to " + opts.CounterexampleFile}
+			case s.Incomplete:
+				return exitError{code: 1, msg: "scheduled faults never landed: the exploration did not test them (see above; --allow-unreached accepts this)"}
 			}
 			return nil
 		},
@@ -129,22 +155,46 @@ when --counterexample-file names an existing file, explore replays exactly that 
 	f.BoolVar(&breadthFirst, "breadth-first", false, "explore breadth-first instead of depth-first")
 	f.BoolVar(&single, "suppress-combinations", false, "inject at most one fault per execution")
 	f.StringVar(&ceFile, "counterexample-file", "", "counterexample `file` to write, or to replay when it exists (default counterexample.json)")
+	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
+	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
 	return cmd
 }
 
-// PrintSummary writes the counts the reference server prints, and the times.
-func PrintSummary(w interface{ Write([]byte) (int, error) }, s *coordinator.Summary) {
+// PrintSummary writes the counts the reference server prints, what was not tested,
+// and the times.
+func PrintSummary(w io.Writer, s *coordinator.Summary) {
 	fmt.Fprintf(w, "executions ran: %d\n", s.ExecutionsRan)
 	fmt.Fprintf(w, "pruned by dynamic reduction: %d\n", s.Pruned)
 	fmt.Fprintf(w, "tests attempted: %d\n", s.TestsAttempted)
 	fmt.Fprintf(w, "total: %d\n", s.Total)
+	fmt.Fprintf(w, "passed with every scheduled fault injected: %d\n", s.Passed)
+	if len(s.Unreached) > 0 {
+		fmt.Fprintf(w, "executions whose faults never landed: %d\n", len(s.Unreached))
+		for _, u := range s.Unreached {
+			fmt.Fprintf(w, "  execution %d: %s\n", u.Execution, strings.Join(u.Faults, "; "))
+		}
+	}
+	if s.Diverged > 0 {
+		fmt.Fprintf(w, "nondeterministic executions (calls differed from their schedule): %d\n", s.Diverged)
+	}
 	fmt.Fprintf(w, "elapsed: %s (generation %s, reduction %s)\n",
 		s.Elapsed.Round(time.Millisecond), s.GenerationTime.Round(time.Microsecond), s.ReductionTime.Round(time.Microsecond))
-	if s.Failed {
-		fmt.Fprintln(w, "result: FAILED")
-	} else {
-		fmt.Fprintln(w, "result: passed")
+	fmt.Fprintf(w, "result: %s\n", Verdict(s))
+}
+
+// Verdict is one word for an exploration's outcome: passed only when every execution
+// passed with every scheduled fault injected (or the unreached ones were allowed).
+func Verdict(s *coordinator.Summary) string {
+	switch {
+	case s.Failed:
+		return "FAILED"
+	case s.Incomplete:
+		return "INCOMPLETE (faults never landed)"
+	case len(s.Unreached) > 0:
+		return "passed, with faults that never landed (allowed)"
 	}
+	return "passed"
 }
 
 func newServeCmd() *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ func newRunCmd() *cobra.Command {
 		quiet          bool
 		corpus         bool
 		traceFile      string
+		unreached      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] dir...",
@@ -37,9 +39,11 @@ dir/filibuster.json), derives its analysis file, builds the services and the
 functional test, starts a coordinator and the services on free ports of 127.0.0.1,
 explores every failure the analysis names, stops everything and prints a summary.
 
-It exits 0 when every test execution passed, 1 when one failed (the counterexample is
-written to --counterexample-out and can be replayed with --counterexample-file), and 2
-on any other error.
+It exits 0 when every test execution passed with every scheduled fault injected, 1 when
+one failed (the counterexample is written to --counterexample-out and can be replayed
+with --counterexample-file) or when scheduled faults never landed (unless
+--allow-unreached), and 2 on any other error, such as a fault-free execution that fails
+or reports no instrumented call.
 
 With --corpus, each dir is explored with dynamic reduction off and on and the numbers
 of test executions are compared with the expected ones of its filibuster.json.`,
@@ -66,6 +70,7 @@ of test executions are compared with the expected ones of its filibuster.json.`,
 					CounterexampleFile: counterexample,
 					Replay:             replay,
 					MaxTests:           maxTests,
+					AllowUnreached:     unreached,
 				},
 			}
 			if !quiet {
@@ -96,6 +101,7 @@ of test executions are compared with the expected ones of its filibuster.json.`,
 	f.BoolVarP(&verbose, "verbose", "v", false, "show the services' output")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
 	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
+	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
 	f.BoolVar(&corpus, "corpus", false, "explore each dir with and without dynamic reduction and compare with its expected counts")
 	return cmd
 }
@@ -125,10 +131,19 @@ func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: %d test executions ran, %d pruned by dynamic reduction (%s), %d attempted",
 		res.Name, s.ExecutionsRan, s.Pruned, mode, s.TestsAttempted)
-	if s.Failed {
+	switch {
+	case s.Failed:
 		fmt.Fprintln(stdout, "; a test execution FAILED")
-	} else {
-		fmt.Fprintln(stdout, "; all passed")
+	case len(s.Unreached) > 0:
+		fmt.Fprintf(stdout, "; %d passed, %d NOT TESTED: their faults never landed\n", s.Passed, len(s.Unreached))
+		for _, u := range s.Unreached {
+			fmt.Fprintf(stdout, "  execution %d: %s\n", u.Execution, strings.Join(u.Faults, "; "))
+		}
+	default:
+		fmt.Fprintln(stdout, "; all passed, every scheduled fault injected")
+	}
+	if s.Diverged > 0 {
+		fmt.Fprintf(stdout, "  %d executions were nondeterministic: their calls differed from the ones they were scheduled from\n", s.Diverged)
 	}
 	fmt.Fprintf(stdout, "  generate %v (%d sites), analysis %v, build %v, exploration %v\n",
 		round(res.GenerateTime), res.Sites, round(res.AnalysisTime), round(res.BuildTime), round(s.Elapsed))
@@ -136,6 +151,9 @@ func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  counterexample written to %s; replay it with:\n", opts.CounterexampleFile)
 		fmt.Fprintf(stdout, "    filibuster-gen run %s --counterexample-file %s\n", opts.Dir, opts.CounterexampleFile)
 		return exitError{1, ""}
+	}
+	if s.Incomplete {
+		return exitError{1, "scheduled faults never landed: the exploration did not test them (--allow-unreached accepts this)"}
 	}
 	return nil
 }
