@@ -32,8 +32,8 @@ type Config struct {
 	// AnalysisFile, when set, names a fixed analysis file (relative to the
 	// application directory) used instead of the static analysis of the services.
 	AnalysisFile string `json:"analysis_file,omitempty"`
-	// Expected is the number of test executions the paper reports, for the corpus
-	// table. Absent for applications that are not in the paper.
+	// Expected is the number of test executions the exploration must give: the paper's
+	// for its applications (the corpus table), ours for the others (examples/shop).
 	Expected *Expected `json:"expected,omitempty"`
 	// ExpectFailure says that exploring the application must find a failing
 	// execution (a deliberately broken variant).

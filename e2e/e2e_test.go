@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,4 +50,108 @@ func TestBrokenVariantCounterexample(t *testing.T) {
 	if !replay.Failed {
 		t.Errorf("replaying the counterexample passed; want the failure reproduced")
 	}
+}
+
+// TestShop explores the shop application, whose order service uses an id created by
+// inventory in a follow-up call, fans out on goroutines without a context and retries
+// payments. The broken variant's bug sits behind the id-carrying DELETE: the
+// exploration must find it and the counterexample must replay. The fixed variant must
+// pass with every scheduled fault injected, with its expected count, and explore the
+// same executions in the same order every time.
+func TestShop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs an application")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	t.Run("broken", func(t *testing.T) {
+		app, err := Prepare(ctx, BuildOptions{Dir: filepath.Join("..", "examples", "shop-broken")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer app.Close()
+		ce := filepath.Join(t.TempDir(), "counterexample.json")
+		var progress bytes.Buffer
+		summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, CounterexampleFile: ce, Progress: &progress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !summary.Failed {
+			t.Fatalf("exploring shop-broken passed (%d executions); want the planted bug found", summary.ExecutionsRan)
+		}
+		lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+		last := lines[len(lines)-1]
+		if !strings.Contains(last, "FAILED") || !strings.Contains(last, "/reservations/res-") {
+			t.Errorf("the failing execution does not fault the DELETE of the reservation: %s", last)
+		}
+		before, err := os.ReadFile(ce)
+		if err != nil {
+			t.Fatalf("no counterexample written: %v", err)
+		}
+		replay, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, Replay: ce, CounterexampleFile: ce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !replay.Failed || len(replay.Unreached) > 0 {
+			t.Errorf("replay: failed %t, unreached %v; want the failure reproduced with every fault landing", replay.Failed, replay.Unreached)
+		}
+		if after, _ := os.ReadFile(ce); !bytes.Equal(before, after) {
+			t.Error("the replayed counterexample file was rewritten")
+		}
+	})
+
+	t.Run("fixed", func(t *testing.T) {
+		dir := filepath.Join("..", "examples", "shop")
+		cfg, err := LoadConfig(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Expected == nil {
+			t.Fatal("examples/shop has no expected counts")
+		}
+		app, err := Prepare(ctx, BuildOptions{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer app.Close()
+		var runs []string
+		for i := 0; i < 3; i++ {
+			var progress bytes.Buffer
+			summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, Progress: &progress})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if summary.Failed || len(summary.Unreached) > 0 || summary.Diverged > 0 {
+				t.Fatalf("run %d: failed %t, %d executions with faults that never landed, %d nondeterministic; want none",
+					i+1, summary.Failed, len(summary.Unreached), summary.Diverged)
+			}
+			if summary.Passed != summary.ExecutionsRan || summary.ExecutionsRan != cfg.Expected.WithReduction {
+				t.Errorf("run %d: %d executions, %d passed; want %d, all passed", i+1, summary.ExecutionsRan, summary.Passed, cfg.Expected.WithReduction)
+			}
+			runs = append(runs, executionSequence(progress.String()))
+		}
+		for i := 1; i < len(runs); i++ {
+			if runs[i] != runs[0] {
+				t.Errorf("run %d explored other executions, or in another order, than run 1", i+1)
+			}
+		}
+	})
+}
+
+// executionSequence returns the faults of each execution of a progress log, one line
+// each, without the running counts.
+func executionSequence(progress string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(progress, "\n") {
+		if !strings.HasPrefix(line, "execution ") {
+			continue
+		}
+		if i := strings.LastIndex(line, " (ran "); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
