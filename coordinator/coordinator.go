@@ -105,6 +105,8 @@ type failure struct {
 	ExecutionIndex  string          `json:"execution_index"`
 	ForcedException map[string]any  `json:"forced_exception,omitempty"`
 	FailureMetadata map[string]any  `json:"failure_metadata,omitempty"`
+
+	method string // the call's method, for describe (not part of the reference format)
 }
 
 // entry is one call of an execution's log: the create payload, updated by the
@@ -332,7 +334,7 @@ func (c *Coordinator) scheduleExceptions(cur *execution, prefix []*entry, e *ent
 				}
 			}
 			fe := map[string]any{"name": ex.Name, "metadata": expandMetadata(ex.Metadata, metadata)}
-			c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe})
+			c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe, method: method})
 		}
 	}
 }
@@ -385,7 +387,7 @@ func (c *Coordinator) scheduleErrors(cur *execution, prefix []*entry, e *entry) 
 			for _, t := range er.Types {
 				var md map[string]any
 				json.Unmarshal(t, &md)
-				c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md})
+				c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md, method: method})
 			}
 		}
 	}

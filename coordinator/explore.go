@@ -313,6 +313,9 @@ func (f *failure) describe(targets map[string]string) string {
 	var args []string
 	json.Unmarshal(f.Args, &args)
 	call := strings.Join(args, ",")
+	if f.method != "" {
+		call = strings.ToUpper(f.method) + " " + call
+	}
 	if t := targets[f.ExecutionIndex]; t != "" {
 		call = t + " " + call
 	}

@@ -108,7 +108,7 @@ func TestUnreachedFaults(t *testing.T) {
 		t.Errorf("ran %d, passed %d, unreached %v, incomplete %t; want 13, 7, 6 executions, true",
 			s.ExecutionsRan, s.Passed, s.Unreached, s.Incomplete)
 	}
-	if !strings.Contains(progress, "NOT TESTED") || !strings.Contains(progress, "fault never landed: syscall.ECONNREFUSED on c 1/changing-1") {
+	if !strings.Contains(progress, "NOT TESTED") || !strings.Contains(progress, "fault never landed: syscall.ECONNREFUSED on c GET 1/changing-1") {
 		t.Errorf("progress does not report the fault that never landed:\n%s", progress)
 	}
 	if !strings.Contains(progress, "nondeterministic: call 2 of the 2 it was scheduled from, a to c GET 1/changing-1, did not happen") {
