@@ -5,14 +5,20 @@
 //
 // What the reference transcripts pin down, beyond protocol.md:
 //
-//   - A call is new in an execution when its generated_id is at least the length of the
-//     execution's replayed log prefix. Only new calls that are not themselves failed
-//     schedule executions: one per applicable exception when the call is created, and
-//     one per applicable error response when its callee reports request_received (and
-//     the call is still the last entry of the log).
+//   - A call is new in an execution when it is not in the execution's replayed log
+//     prefix. Only new calls that are not themselves failed schedule executions: one per
+//     applicable exception, and one per applicable error response when its callee
+//     reported request_received. The reference schedules as the calls arrive (and error
+//     responses only while the call is the last entry of the log); we schedule once the
+//     execution is over, walking its calls in a canonical order (see finish), which is
+//     the same for sequential applications and keeps concurrent calls from changing the
+//     exploration or losing their error faults.
 //   - A scheduled execution is the log prefix up to and including that call, and the
 //     current failures plus the new one, sorted by execution index. Candidates already
 //     scheduled, running or run are skipped. The stack is last in, first out.
+//   - After each execution, planned faults whose call did not happen, and planned
+//     prefix calls that did not happen, are reported (Summary.Unreached and Diverged):
+//     "passed" means every scheduled fault was injected.
 //   - Dynamic reduction, before a popped execution runs: each call of the planned prefix
 //     is a node whose children are the prefix calls whose origin_vclock equals its
 //     vclock (the root's children have an empty origin). The execution is pruned when,
