@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -25,8 +27,55 @@ type coordinator struct {
 	done   chan error
 	proxy  *http.Server
 
-	requests atomic.Int64 // requests forwarded
-	creates  atomic.Int64 // of which PUT /filibuster/create: calls reported
+	counts callCounts
+}
+
+// callCounts counts the requests a coordinator got, by what they report.
+type callCounts struct {
+	requests  atomic.Int64 // requests forwarded, of every kind
+	creates   atomic.Int64 // PUT /filibuster/create: instrumented outgoing calls reported
+	received  atomic.Int64 // POST /filibuster/update, request_received: instrumented handlers reached by one
+	completed atomic.Int64 // POST /filibuster/update, invocation_complete: calls whose outcome was reported
+}
+
+// count records one request to the coordinator; body is its body, for an update.
+func (c *callCounts) count(method, path string, body []byte) {
+	c.requests.Add(1)
+	switch {
+	case method == http.MethodPut && path == "/filibuster/create":
+		c.creates.Add(1)
+	case method == http.MethodPost && path == "/filibuster/update":
+		var update struct {
+			Type string `json:"instrumentation_type"`
+		}
+		if json.Unmarshal(body, &update) != nil {
+			return
+		}
+		switch update.Type {
+		case "request_received":
+			c.received.Add(1)
+		case "invocation_complete":
+			c.completed.Add(1)
+		}
+	}
+}
+
+// snapshot returns the counts so far.
+func (c *callCounts) snapshot() reported {
+	return reported{
+		Requests:  c.requests.Load(),
+		Creates:   c.creates.Load(),
+		Received:  c.received.Load(),
+		Completed: c.completed.Load(),
+	}
+}
+
+// reported is what a coordinator was told during one test run.
+type reported struct {
+	Requests  int64 // requests of every kind
+	Creates   int64 // PUT /filibuster/create: outgoing calls
+	Received  int64 // request_received updates
+	Completed int64 // invocation_complete updates
 }
 
 // startCoordinator starts filibuster-gen serve on a free local port, with no analysis
@@ -84,10 +133,18 @@ func (c *coordinator) startProxy(addr string) error {
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	c.proxy = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.requests.Add(1)
-		if r.Method == http.MethodPut && r.URL.Path == "/filibuster/create" {
-			c.creates.Add(1)
+		var body []byte
+		if r.Method == http.MethodPost && r.URL.Path == "/filibuster/update" && r.Body != nil {
+			var err error
+			if body, err = io.ReadAll(r.Body); err != nil {
+				http.Error(w, "reading the update: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.Body.Close()
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
 		}
+		c.counts.count(r.Method, r.URL.Path, body)
 		rp.ServeHTTP(w, r)
 	})}
 	go c.proxy.Serve(l)

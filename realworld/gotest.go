@@ -74,11 +74,16 @@ func (r *suiteResult) packageFailures() int {
 // goTest runs go test -json on ./... in dir with the given extra flags and environment
 // and collects the result of every test.
 func (h *harness) goTest(ctx context.Context, dir string, env []string, flags ...string) *suiteResult {
+	return h.goTestPackages(ctx, dir, env, flags, []string{"./..."})
+}
+
+// goTestPackages is goTest on the given packages instead of ./....
+func (h *harness) goTestPackages(ctx context.Context, dir string, env, flags, pkgs []string) *suiteResult {
 	// The test binary's own -timeout stops a hung test; this one stops a hung build.
 	ctx, cancel := context.WithTimeout(ctx, h.testTimeout+5*time.Minute)
 	defer cancel()
 	args := append([]string{"test", "-json", "-count=1", "-timeout", h.testTimeout.String()}, flags...)
-	args = append(args, "./...")
+	args = append(args, pkgs...)
 	cmd := h.goCommand(ctx, dir, args...)
 	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
@@ -200,6 +205,34 @@ func compare(m module, base, got *suiteResult) []regression {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// regressionPackages returns the packages of regs, sorted, each once.
+func regressionPackages(regs []regression) []string {
+	seen := make(map[string]bool)
+	var pkgs []string
+	for _, r := range regs {
+		pkg, _, _ := strings.Cut(r.Name, " ")
+		if !seen[pkg] {
+			seen[pkg] = true
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	sort.Strings(pkgs)
+	return pkgs
+}
+
+// splitByBase splits regs into those that pass in base and those that do not: tests
+// that fail, or do not run, in base too.
+func splitByBase(regs []regression, base *suiteResult) (own, alsoBase []regression) {
+	for _, r := range regs {
+		if base != nil && base.Err == nil && base.Results[r.Name] != "pass" {
+			alsoBase = append(alsoBase, r)
+			continue
+		}
+		own = append(own, r)
+	}
+	return own, alsoBase
 }
 
 // excluded reports whether the test key ("pkg TestName/sub") is excluded by m.

@@ -269,6 +269,21 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	r.Inert = h.goTest(ctx, dir, nil, "-overlay", overlay)
 	fmt.Fprintf(h.log, "    inert:          %s\n", r.Inert.summary())
 
+	// Inert again, under the race detector. A test it fails is run again uninstrumented
+	// with -race, package by package, to tell a race of the module's own (reported, not
+	// counted) from one the instrumentation brought in.
+	r.Race = h.goTest(ctx, dir, nil, "-race", "-overlay", overlay)
+	if r.Race.Err == nil {
+		if pkgs := regressionPackages(compare(r.Module, r.Base, r.Race)); len(pkgs) > 0 {
+			r.BaseRace = h.goTestPackages(ctx, dir, nil, []string{"-race"}, pkgs)
+		}
+	}
+	fmt.Fprintf(h.log, "    inert -race:    %s\n", r.Race.summary())
+	if r.BaseRace != nil {
+		fmt.Fprintf(h.log, "    uninstrumented -race, on the %d packages whose tests failed instrumented -race: %s\n",
+			len(regressionPackages(compare(r.Module, r.Base, r.Race))), r.BaseRace.summary())
+	}
+
 	coord, err := h.startCoordinator(ctx)
 	if err != nil {
 		r.CoordErr = err
@@ -278,8 +293,10 @@ func (h *harness) run(ctx context.Context, m module) *report {
 	if err := coord.stop(); err != nil {
 		r.CoordErr = err
 	}
-	fmt.Fprintf(h.log, "    coordinator:    %s; it got %d requests, %d calls reported\n",
-		r.Coord.summary(), coord.requests.Load(), coord.creates.Load())
+	r.Reported = coord.counts.snapshot()
+	fmt.Fprintf(h.log, "    coordinator:    %s; it got %d requests: %d calls reported (PUT /filibuster/create), "+
+		"%d request_received and %d invocation_complete updates\n",
+		r.Coord.summary(), r.Reported.Requests, r.Reported.Creates, r.Reported.Received, r.Reported.Completed)
 	return r
 }
 

@@ -26,15 +26,25 @@ type module struct {
 // String returns path@version.
 func (m module) String() string { return m.Path + "@" + m.Version }
 
-// defaultModules are the modules make realworld runs, pinned to their latest release as
-// of November 2026. Tests that fail uninstrumented (most need the internet) drop out by
-// comparison; Exclude lists only tests that are flaky uninstrumented.
+// defaultModules are the modules make realworld runs, pinned to their latest release
+// the module proxy served, and that builds with Go 1.26, as of November 2026 (for
+// go-github, the newest major the proxy served). Tests that fail uninstrumented (most
+// need the internet) drop out by comparison; Exclude lists only tests that are flaky
+// uninstrumented.
 var defaultModules = []module{
 	{Path: "github.com/go-chi/chi/v5", Version: "v5.5.0"},
 	{Path: "github.com/gorilla/mux", Version: "v1.8.1"},
 	{Path: "github.com/hashicorp/go-retryablehttp", Version: "v0.7.8"},
 	{Path: "github.com/go-resty/resty/v2", Version: "v2.17.2"},
 	{Path: "golang.org/x/oauth2", Version: "v0.37.0"},
+	{Path: "github.com/gin-gonic/gin", Version: "v1.12.0"},
+	{Path: "github.com/labstack/echo/v4", Version: "v4.16.0"},
+	{Path: "github.com/google/go-github/v89", Version: "v89.0.0", Exclude: map[string]string{
+		"TestDo_rateLimit_abortSleepContextCancelled": "flaky uninstrumented: a parallel test whose 10ms " +
+			"context deadline can expire before its request reaches the test server on a loaded 2-core machine " +
+			"(it failed in an uninstrumented run of the whole suite here)",
+	}},
+	{Path: "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", Version: "v0.72.0"},
 }
 
 // parseModule parses a -module flag value, path@version.

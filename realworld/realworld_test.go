@@ -114,3 +114,72 @@ func TestVetNewLines(t *testing.T) {
 		t.Errorf("newLines = %q", lines)
 	}
 }
+
+func TestCallCounts(t *testing.T) {
+	var c callCounts
+	c.count("GET", "/filibuster/new-test-execution/svc", nil)
+	c.count("PUT", "/filibuster/create", []byte(`{"instrumentation_type":"invocation"}`))
+	c.count("PUT", "/filibuster/create", nil)
+	c.count("POST", "/filibuster/update", []byte(`{"instrumentation_type":"request_received","generated_id":"0"}`))
+	c.count("POST", "/filibuster/update", []byte(`{"instrumentation_type":"invocation_complete","generated_id":1}`))
+	c.count("POST", "/filibuster/update", []byte(`not json`))
+	c.count("GET", "/filibuster/create", nil) // not a report
+	got := c.snapshot()
+	want := reported{Requests: 7, Creates: 2, Received: 1, Completed: 1}
+	if got != want {
+		t.Errorf("snapshot = %+v, want %+v", got, want)
+	}
+}
+
+func TestNothingReported(t *testing.T) {
+	ok := &suiteResult{Results: map[string]string{"p TestA": "pass"}}
+	r := &report{
+		Base: ok, Inert: ok, Race: ok, Coord: ok,
+		Sites:   []site{{Kind: "client", Instrumented: true}},
+		BaseVet: &vetResult{}, Vet: &vetResult{},
+	}
+	if !r.nothingReported() || r.passed() || r.verdict() != "NOTHING REPORTED" {
+		t.Errorf("no calls reported: nothingReported %v, passed %v, verdict %q", r.nothingReported(), r.passed(), r.verdict())
+	}
+	r.Reported = reported{Requests: 3, Creates: 1}
+	if r.nothingReported() || !r.passed() || r.verdict() != "ok" {
+		t.Errorf("one call reported: nothingReported %v, passed %v, verdict %q", r.nothingReported(), r.passed(), r.verdict())
+	}
+	r.Reported = reported{}
+	r.Sites = []site{{Kind: "client", Instrumented: false, Reason: "dynamic"}}
+	if r.nothingReported() || !r.passed() {
+		t.Errorf("nothing instrumented, nothing reported: nothingReported %v, passed %v", r.nothingReported(), r.passed())
+	}
+}
+
+func TestRaceRegressions(t *testing.T) {
+	base := parseEvents(t, `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"pass","Package":"p","Test":"TestRacy"}
+{"Action":"pass","Package":"q","Test":"TestB"}
+`)
+	race := parseEvents(t, `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"fail","Package":"p","Test":"TestRacy"}
+{"Action":"fail","Package":"q","Test":"TestB"}
+`)
+	regs := compare(module{}, base, race)
+	if pkgs := regressionPackages(regs); strings.Join(pkgs, " ") != "p q" {
+		t.Errorf("regressionPackages = %q", pkgs)
+	}
+	// Uninstrumented under -race, TestRacy fails too: the module's own race.
+	baseRace := parseEvents(t, `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"fail","Package":"p","Test":"TestRacy"}
+{"Action":"pass","Package":"q","Test":"TestB"}
+`)
+	r := &report{Base: base, Race: race, BaseRace: baseRace}
+	own, racy := r.regressions(race)
+	if len(own) != 1 || own[0].Name != "q TestB" || len(racy) != 1 || racy[0].Name != "p TestRacy" {
+		t.Errorf("regressions = %v, %v", own, racy)
+	}
+	if got := r.mode(race); got != "FAIL (1) +1 racy" {
+		t.Errorf("mode = %q", got)
+	}
+	// Other runs are not filtered by the -race rerun.
+	if own, racy := r.regressions(&suiteResult{Results: race.Results}); len(own) != 2 || racy != nil {
+		t.Errorf("regressions of another run = %v, %v", own, racy)
+	}
+}

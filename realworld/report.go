@@ -49,8 +49,11 @@ type report struct {
 	ManifestErr error
 	Vet         *vetResult
 	Inert       *suiteResult
+	Race        *suiteResult // inert, under -race
+	BaseRace    *suiteResult // uninstrumented under -race, on the packages Race regressed in
 	Coord       *suiteResult
 	CoordErr    error
+	Reported    reported // what the coordinator was told during Coord
 }
 
 // instrumented returns how many sites the generator instrumented.
@@ -76,6 +79,27 @@ func (r *report) vetNew() []string {
 	return lines
 }
 
+// run is one instrumented test run of a report.
+type run struct {
+	name string
+	res  *suiteResult
+}
+
+// runs returns the instrumented test runs, in the order of the table's columns.
+func (r *report) runs() []run {
+	return []run{{"inert", r.Inert}, {"inert -race", r.Race}, {"coordinator", r.Coord}}
+}
+
+// regressions returns the tests of res that passed uninstrumented and not in res, and,
+// for the -race run, those left out because they fail uninstrumented under -race too.
+func (r *report) regressions(res *suiteResult) (regs, racy []regression) {
+	regs = compare(r.Module, r.Base, res)
+	if res == r.Race && r.BaseRace != nil {
+		regs, racy = splitByBase(regs, r.BaseRace)
+	}
+	return regs, racy
+}
+
 // mode returns a short verdict on one instrumented test run.
 func (r *report) mode(res *suiteResult) string {
 	switch {
@@ -84,24 +108,54 @@ func (r *report) mode(res *suiteResult) string {
 	case res.Err != nil:
 		return "error"
 	}
-	if regs := compare(r.Module, r.Base, res); len(regs) > 0 {
-		return fmt.Sprintf("FAIL (%d)", len(regs))
+	regs, racy := r.regressions(res)
+	var v string
+	if len(regs) > 0 {
+		v = fmt.Sprintf("FAIL (%d)", len(regs))
+	} else {
+		pass, _, _ := res.counts()
+		v = fmt.Sprintf("ok (%d)", pass)
 	}
-	pass, _, _ := res.counts()
-	return fmt.Sprintf("ok (%d)", pass)
+	if len(racy) > 0 {
+		v += fmt.Sprintf(" +%d racy", len(racy))
+	}
+	return v
+}
+
+// nothingReported reports whether the coordinator run went through, with sites
+// instrumented, yet no instrumented call or handler reported anything to the
+// coordinator: the instrumentation was never exercised, so its run proves nothing.
+func (r *report) nothingReported() bool {
+	return r.Coord != nil && r.Coord.Err == nil && r.instrumented() > 0 &&
+		r.Reported.Creates == 0 && r.Reported.Received == 0
 }
 
 // passed reports whether the module passed every check.
 func (r *report) passed() bool {
-	if r.Err != nil || r.ManifestErr != nil || r.CoordErr != nil || len(r.vetNew()) > 0 {
+	if r.Err != nil || r.ManifestErr != nil || r.CoordErr != nil || len(r.vetNew()) > 0 || r.nothingReported() {
 		return false
 	}
-	for _, res := range []*suiteResult{r.Inert, r.Coord} {
-		if res == nil || res.Err != nil || len(compare(r.Module, r.Base, res)) > 0 {
+	for _, m := range r.runs() {
+		if m.res == nil || m.res.Err != nil {
+			return false
+		}
+		if regs, _ := r.regressions(m.res); len(regs) > 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// verdict returns the result column: ok, FAIL, or NOTHING REPORTED.
+func (r *report) verdict() string {
+	switch {
+	case r.passed():
+		return "ok"
+	case r.nothingReported():
+		return "NOTHING REPORTED"
+	default:
+		return "FAIL"
+	}
 }
 
 // maxListed is how many failing tests of one run print lists without -v.
@@ -127,24 +181,13 @@ func (r *report) print(w io.Writer, verbose bool) {
 	for _, line := range r.vetNew() {
 		fmt.Fprintf(w, "    vet (instrumented only): %s\n", line)
 	}
-	for _, m := range []struct {
-		name string
-		res  *suiteResult
-	}{{"inert", r.Inert}, {"coordinator", r.Coord}} {
+	for _, m := range r.runs() {
 		if m.res == nil || m.res.Err != nil {
-			continue
+			continue // its summary line has said why
 		}
-		regs := compare(r.Module, r.Base, m.res)
-		for i, reg := range regs {
-			if i == maxListed && !verbose {
-				fmt.Fprintf(w, "    %s: ... and %d more (-v lists all)\n", m.name, len(regs)-i)
-				break
-			}
-			fmt.Fprintf(w, "    %s: %s: %s\n", m.name, reg.Name, reg.Got)
-			if verbose && reg.Output != "" {
-				fmt.Fprintf(w, "%s\n", indent(lastLines(reg.Output, 30), "        "))
-			}
-		}
+		regs, racy := r.regressions(m.res)
+		printRegressions(w, m.name, regs, verbose)
+		printRegressions(w, m.name+" (fails uninstrumented -race too, not counted)", racy, verbose)
 		if verbose && m.res.Stderr != "" {
 			fmt.Fprintf(w, "    %s: go test stderr:\n%s\n", m.name, indent(lastLines(m.res.Stderr, 30), "        "))
 		}
@@ -152,14 +195,29 @@ func (r *report) print(w io.Writer, verbose bool) {
 	if r.CoordErr != nil {
 		fmt.Fprintf(w, "    coordinator: %v\n", r.CoordErr)
 	}
+	if r.nothingReported() {
+		fmt.Fprintf(w, "    coordinator: NOTHING REPORTED: %d sites instrumented, yet no call (PUT /filibuster/create) "+
+			"and no request_received update reached the coordinator\n", r.instrumented())
+	}
 	if r.Err != nil {
 		fmt.Fprintf(w, "    error: %v\n", r.Err)
 	}
-	verdict := "FAIL"
-	if r.passed() {
-		verdict = "ok"
+	fmt.Fprintf(w, "--- %s %s (%v)\n", r.verdict(), r.Module, r.Elapsed.Round(time.Second))
+}
+
+// printRegressions lists the tests of one run that did not pass, at most maxListed
+// unless verbose, with their output if verbose.
+func printRegressions(w io.Writer, name string, regs []regression, verbose bool) {
+	for i, reg := range regs {
+		if i == maxListed && !verbose {
+			fmt.Fprintf(w, "    %s: ... and %d more (-v lists all)\n", name, len(regs)-i)
+			break
+		}
+		fmt.Fprintf(w, "    %s: %s: %s\n", name, reg.Name, reg.Got)
+		if verbose && reg.Output != "" {
+			fmt.Fprintf(w, "%s\n", indent(lastLines(reg.Output, 30), "        "))
+		}
 	}
-	fmt.Fprintf(w, "--- %s %s (%v)\n", verdict, r.Module, r.Elapsed.Round(time.Second))
 }
 
 // printSites writes what the generator found and did.
@@ -227,9 +285,9 @@ func skipReasons(sites []site) []string {
 func printTable(w io.Writer, reports []*report) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "module\tsites (instr/found)\tgen\tbaseline\tsuite\tvet\tinert\tcoordinator\ttotal\tresult")
+	fmt.Fprintln(tw, "module\tsites (instr/found)\tgen\tbaseline\tsuite\tvet\tinert\tinert -race\tcoordinator\treported (calls/received)\ttotal\tresult")
 	for _, r := range reports {
-		sites, gen, base, elapsed, vet := "-", "-", "-", "-", "-"
+		sites, gen, base, elapsed, vet, reported := "-", "-", "-", "-", "-", "-"
 		if r.Sites != nil {
 			sites = fmt.Sprintf("%d/%d", r.instrumented(), len(r.Sites))
 		}
@@ -250,12 +308,11 @@ func printTable(w io.Writer, reports []*report) {
 				vet = "FAIL"
 			}
 		}
-		result := "FAIL"
-		if r.passed() {
-			result = "ok"
+		if r.Coord != nil {
+			reported = fmt.Sprintf("%d/%d", r.Reported.Creates, r.Reported.Received)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Module, sites, gen, base, elapsed, vet,
-			r.mode(r.Inert), r.mode(r.Coord), r.Elapsed.Round(time.Second), result)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Module, sites, gen, base, elapsed, vet,
+			r.mode(r.Inert), r.mode(r.Race), r.mode(r.Coord), reported, r.Elapsed.Round(time.Second), r.verdict())
 	}
 	tw.Flush()
 }
