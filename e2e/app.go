@@ -161,6 +161,9 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 	}
 	a.GenerateTime = time.Since(start)
 	a.Sites = len(res.Sites)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.log, "%s: warning: %s\n", a.Config.Name, w)
+	}
 
 	start = time.Now()
 	if analysisFile == "" && a.Config.AnalysisFile != "" {

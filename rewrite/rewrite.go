@@ -54,8 +54,10 @@ type Config struct {
 
 // Result is what Generate wrote.
 type Result struct {
-	Overlay string     // absolute path of overlay.json
-	Sites   []SiteInfo // every call site and handler found, instrumented or not
+	Overlay  string     // absolute path of overlay.json
+	Sites    []SiteInfo // every call site and handler found, instrumented or not
+	NetHTTP  bool       // net/http is instrumented (Plan.NetHTTP)
+	Warnings []string   // what the generator could not do (Plan.Warnings)
 }
 
 // Plan is the complete output of the generator, computed in memory.
@@ -68,6 +70,11 @@ type Plan struct {
 
 	// UnmatchedExcludes are the Config.Exclude patterns that matched no loaded package.
 	UnmatchedExcludes []string
+	// NetHTTP says net/http itself is instrumented (see nethttp.go), so that calls made
+	// inside libraries and requests served by frameworks are reported too.
+	NetHTTP bool
+	// Warnings are what the generator could not do, for people.
+	Warnings []string
 }
 
 // Generate instruments the packages cfg names and writes the output directory,
@@ -80,7 +87,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	if err := plan.Write(); err != nil {
 		return nil, err
 	}
-	return &Result{Overlay: filepath.Join(plan.Out, "overlay.json"), Sites: plan.Sites}, nil
+	return &Result{Overlay: filepath.Join(plan.Out, "overlay.json"), Sites: plan.Sites, NetHTTP: plan.NetHTTP, Warnings: plan.Warnings}, nil
 }
 
 // Build loads the packages cfg names and computes the generator's output without
@@ -138,8 +145,20 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	ok, reason, err := plan.instrumentNetHTTP(ctx, mod.Dir)
+	if err != nil {
+		return nil, err
+	}
+	plan.NetHTTP = ok
 	if err := plan.instrument(pkgs, mod, cfg.Services, excludes); err != nil {
 		return nil, err
+	}
+	switch {
+	case !plan.hasService():
+		plan.dropNetHTTP() // no program to install the hooks: the build stays as it was
+	case !ok:
+		plan.Warnings = append(plan.Warnings, "net/http is not instrumented ("+reason+
+			"): calls made inside libraries and requests served by frameworks are not reported; only the sites listed are")
 	}
 	plan.UnmatchedExcludes = excludes.Unmatched()
 	if len(plan.Overlay) > 0 {
@@ -237,7 +256,7 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 			continue
 		}
 		pdir := filepath.Dir(p.GoFiles[0])
-		if skipped[pdir] != "" || sitesByPkgDir[pdir] == 0 && !importsInstrumented(p, sitesByPkgDir) {
+		if skipped[pdir] != "" || !plan.NetHTTP && sitesByPkgDir[pdir] == 0 && !importsInstrumented(p, sitesByPkgDir) {
 			continue
 		}
 		rel, err := filepath.Rel(mod.Dir, pdir)
@@ -246,9 +265,9 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 		}
 		rel = filepath.ToSlash(rel)
 		name := ServiceName(rel, services)
-		path := filepath.Join(pdir, "zz_filibuster_service.go")
-		outRel := filepath.ToSlash(filepath.Join(rel, "zz_filibuster_service.go"))
-		plan.Files[outRel] = serviceFile(name)
+		path := filepath.Join(pdir, serviceFileName)
+		outRel := filepath.ToSlash(filepath.Join(rel, serviceFileName))
+		plan.Files[outRel] = serviceFile(name, mod.Path, rel, plan.NetHTTP)
 		plan.Overlay[path] = filepath.Join(plan.Out, filepath.FromSlash(outRel))
 	}
 	return nil

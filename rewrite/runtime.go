@@ -15,9 +15,10 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
-// serviceFile is the generated file that names a main package's service.
-func serviceFile(name string) []byte {
-	b, err := templates.ServiceFile(RuntimePath, alias, name)
+// serviceFile is the generated file that names a main package's service and, when
+// net/http is instrumented, installs its hooks.
+func serviceFile(name, module, dir string, hooks bool) []byte {
+	b, err := templates.ServiceFile(templates.Service{RuntimePath: RuntimePath, Alias: alias, Name: name, Module: module, Dir: dir, Hooks: hooks})
 	if err != nil {
 		panic(err) // the template is fixed and compiled in: it cannot fail
 	}

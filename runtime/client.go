@@ -138,6 +138,11 @@ func (f *failureFault) status() (int, bool) {
 
 // ClientDo is c.Do, instrumented: the call is reported to the coordinator, which may
 // make it fail (protocol.md §3, client side).
+//
+// In a build whose net/http carries the generator's hook (see InstallHooks), the call
+// goes through c.Do with site and scope attached to its context, and the hook reports
+// it: every call, whoever makes it, is reported by that one path. Without the hook,
+// ClientDo reports the call itself, through the same implementation.
 func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Response, error) {
 	cfg := current()
 	if !cfg.instrumenting() || req == nil || req.URL == nil || cfg.isCoordinator(req.URL) {
@@ -146,6 +151,16 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 	if c == nil {
 		c = http.DefaultClient
 	}
+	if hooked.Load() {
+		return c.Do(req.WithContext(withCaller(req.Context(), site, scope)))
+	}
+	return send(cfg, site, scope, c, req, c.Do)
+}
+
+// send reports one call to the coordinator, sends it with do unless the coordinator
+// makes it fail, and reports its outcome. c is the client the call is made with (for
+// its timeout); do sends a request without instrumenting it again.
+func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, do func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	in := states.lookup(scope, req)
 	service := in.serviceName()
 
@@ -157,7 +172,7 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 			if err == nil {
 				cfg.failed(errMalformed("new-test-execution"))
 			}
-			return c.Do(req)
+			return do(req)
 		}
 		if *out.New {
 			states.newTestExecution(service)
@@ -207,7 +222,7 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 			cfg.failed(err)
 		}
 		if err != nil {
-			return c.Do(req)
+			return do(req)
 		}
 	}
 
@@ -245,7 +260,7 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 			if secs, ok := f.sleep(); ok {
 				out.Header.Set(headerForcedSleep, strconv.FormatFloat(secs, 'f', -1, 64))
 			}
-			if r, err := c.Do(out); err == nil {
+			if r, err := do(out); err == nil {
 				r.Body.Close()
 			}
 		}
@@ -265,26 +280,27 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 		resp = fakeResponse(code, req)
 		complete["return_value"] = returnValue(code, emptyDigest)
 	default:
-		resp, err = c.Do(out)
+		resp, err = do(out)
+		if resp != nil && resp.Request == out {
+			resp.Request = req // the caller's own request, not the clone that carried the headers
+		}
 		switch {
 		case err != nil:
 			complete["exception"] = map[string]any{"name": errorName(err), "metadata": map[string]any{}}
 		case resp.StatusCode == http.StatusSwitchingProtocols || resp.Body == nil || resp.Body == http.NoBody || method == http.MethodHead:
 			// The body is the connection, or there is none: nothing to hash.
 			complete["return_value"] = returnValue(resp.StatusCode, emptyDigest)
-		case resp.ContentLength < 0 || resp.ContentLength > eagerDigestLimit:
-			// A stream, or a large body: return it at once and report the call when
-			// the caller has read it to its end or closed it.
+		default:
+			// Return the body as it is and report the call when the caller has read it
+			// to its end or closed it: the caller's reads, their results and the
+			// transport's end-of-body behaviour are net/http's own. A body that is
+			// never read to its end nor closed is never reported complete.
 			code := resp.StatusCode
 			resp.Body = newDigestBody(resp.Body, func(digest string) {
 				complete["return_value"] = returnValue(code, digest)
 				cfg.report(complete)
 			})
 			return resp, nil
-		default:
-			var digest string
-			digest, resp.Body = bodyDigest(resp.Body)
-			complete["return_value"] = returnValue(resp.StatusCode, digest)
 		}
 	}
 	cfg.report(complete)

@@ -61,12 +61,18 @@ func Server(site Site, srv *http.Server) *http.Server {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := current()
+	serve(current(), h.service, h.next, w, r)
+}
+
+// serve serves r with next, as the service named service ("" for the process's), after
+// reporting it (protocol.md §3, server side). The wrapped handlers and the server hook
+// both serve through it; a request it already serves passes through.
+func serve(c *config, service string, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	if !c.instrumenting() || fromContext(r.Context()) != nil {
-		h.next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 		return
 	}
-	in := &incoming{service: h.service, requestID: r.Header.Get(headerRequestID)}
+	in := &incoming{service: service, requestID: r.Header.Get(headerRequestID)}
 	if in.requestID == "" {
 		in.requestID = newRequestID()
 	}
@@ -75,7 +81,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if badHeaders.CompareAndSwap(false, true) {
 				log.Printf("filibuster: ignoring malformed Filibuster headers (logged once): %v", err)
 			}
-			in = &incoming{service: h.service, requestID: in.requestID}
+			in = &incoming{service: service, requestID: in.requestID}
 		} else if !c.noServer {
 			// A failure is recorded by call; the request is served all the same.
 			c.call(http.MethodPost, "/filibuster/update", map[string]string{
@@ -93,7 +99,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	leave := states.enter(in)
 	defer leave()
-	h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, in)))
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, in)))
 }
 
 // parseHeaders reads the caller's vector clocks and execution index.

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -253,32 +252,6 @@ func writePyString(b *strings.Builder, s string) {
 	}
 	b.WriteByte('"')
 }
-
-// eagerDigestLimit is the largest body, of known length, that is read at once to hash
-// it before the response is returned. Longer bodies, and bodies of unknown length
-// (streams), are hashed as the caller reads them.
-const eagerDigestLimit = 1 << 20
-
-// bodyDigest reads body to its end and returns the md5 hex of its bytes and a reader
-// that yields the same bytes again, then the error reading stopped at, if any.
-func bodyDigest(body io.ReadCloser) (string, io.ReadCloser) {
-	if body == nil {
-		return emptyDigest, nil
-	}
-	data, err := io.ReadAll(body)
-	body.Close()
-	sum := md5.Sum(data)
-	var r io.Reader = bytes.NewReader(data)
-	if err != nil {
-		r = io.MultiReader(r, errReader{err})
-	}
-	return hex.EncodeToString(sum[:]), io.NopCloser(r)
-}
-
-// errReader fails every read with err.
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // digestBody hashes a body as the caller reads it and calls done with the digest once,
 // at the end of the body, at the first read error, or at Close, whichever comes first.

@@ -14,11 +14,20 @@ var serviceText string
 
 var service = template.Must(template.New("service").Parse(serviceText))
 
+// Service describes the file added to a main package.
+type Service struct {
+	RuntimePath, Alias string // the runtime's import path and the alias it is imported as
+	Name               string // the service's name
+	Module, Dir        string // the main module's path; the package's module-relative directory
+	Hooks              bool   // net/http is instrumented: install its hooks
+}
+
 // ServiceFile returns the Go file that names the service of a main package: an init
-// function that passes name to the runtime under the import alias.
-func ServiceFile(runtimePath, alias, name string) ([]byte, error) {
+// function that passes the name to the runtime under the import alias and, with
+// Hooks, installs the runtime's net/http hooks.
+func ServiceFile(s Service) ([]byte, error) {
 	var buf bytes.Buffer
-	err := service.Execute(&buf, struct{ RuntimePath, Alias, Name string }{runtimePath, alias, name})
+	err := service.Execute(&buf, s)
 	if err != nil {
 		return nil, fmt.Errorf("service file: %w", err)
 	}

@@ -76,6 +76,12 @@ the reason.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: %s; overlay: %s\n",
 				rewrite.Summary(plan.Sites), plan.Out+string(os.PathSeparator)+"overlay.json")
+			if plan.NetHTTP {
+				fmt.Fprintln(cmd.ErrOrStderr(), "filibuster-gen: net/http is instrumented too: calls made inside libraries and requests served by frameworks are reported")
+			}
+			for _, w := range plan.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "filibuster-gen: warning: "+w)
+			}
 			return nil
 		},
 	}
