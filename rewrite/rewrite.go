@@ -222,6 +222,7 @@ func mainModule(pkgs []*packages.Package) *packages.Module {
 func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, services map[string]string, excludes *Excludes) error {
 	done := make(map[string]bool)
 	sitesByPkgDir := make(map[string]int)
+	var generated []string // module-relative files that say they are generated
 	skipped := skipReasons(pkgs, mod, excludes)
 	var mains []*packages.Package
 	for _, p := range pkgs {
@@ -240,6 +241,11 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 				continue
 			}
 			done[name] = true
+			if ast.IsGenerated(file) && !isTestFile(name) {
+				if rel, err := filepath.Rel(mod.Dir, name); err == nil && filepath.IsLocal(rel) {
+					generated = append(generated, filepath.ToSlash(rel))
+				}
+			}
 			reason := skipped[filepath.Dir(name)]
 			if reason == "" && isTestFile(name) {
 				reason = ReasonTestFile
@@ -267,7 +273,7 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 		name := ServiceName(rel, services)
 		path := filepath.Join(pdir, serviceFileName)
 		outRel := filepath.ToSlash(filepath.Join(rel, serviceFileName))
-		plan.Files[outRel] = serviceFile(name, mod.Path, rel, plan.NetHTTP)
+		plan.Files[outRel] = serviceFile(name, mod.Path, rel, plan.NetHTTP, generated)
 		plan.Overlay[path] = filepath.Join(plan.Out, filepath.FromSlash(outRel))
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	filibustergen "github.com/filibuster-go/filibuster-gen"
@@ -17,8 +18,9 @@ import (
 
 // serviceFile is the generated file that names a main package's service and, when
 // net/http is instrumented, installs its hooks.
-func serviceFile(name, module, dir string, hooks bool) []byte {
-	b, err := templates.ServiceFile(templates.Service{RuntimePath: RuntimePath, Alias: alias, Name: name, Module: module, Dir: dir, Hooks: hooks})
+func serviceFile(name, module, dir string, hooks bool, generated []string) []byte {
+	sort.Strings(generated)
+	b, err := templates.ServiceFile(templates.Service{RuntimePath: RuntimePath, Alias: alias, Name: name, Module: module, Dir: dir, Hooks: hooks, Generated: generated})
 	if err != nil {
 		panic(err) // the template is fixed and compiled in: it cannot fail
 	}

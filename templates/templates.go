@@ -20,6 +20,9 @@ type Service struct {
 	Name               string // the service's name
 	Module, Dir        string // the main module's path; the package's module-relative directory
 	Hooks              bool   // net/http is instrumented: install its hooks
+	// Generated lists the module's generated files (module-relative), which a call
+	// made inside a library is not attributed to.
+	Generated []string
 }
 
 // ServiceFile returns the Go file that names the service of a main package: an init
