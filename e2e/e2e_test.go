@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +156,99 @@ func executionSequence(progress string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// TestMixed explores the mixed application, whose services call each other only
+// through libraries (a generated OpenAPI client over an otelhttp transport, resty,
+// go-retryablehttp) and serve through frameworks (chi, gin, echo): with net/http
+// instrumented, every one of those calls is reported and faulted. The broken variant's
+// bug sits behind the resty call; the fixed one passes with every fault landing.
+func TestMixed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs an application")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	t.Run("broken", func(t *testing.T) {
+		app, err := Prepare(ctx, BuildOptions{Dir: filepath.Join("..", "examples", "mixed-broken")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer app.Close()
+		ce := filepath.Join(t.TempDir(), "counterexample.json")
+		var progress bytes.Buffer
+		summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, CounterexampleFile: ce, Progress: &progress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !summary.Failed {
+			t.Fatalf("exploring mixed-broken passed (%d executions); want the bug behind the resty call found", summary.ExecutionsRan)
+		}
+		lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+		if last := lines[len(lines)-1]; !strings.Contains(last, "on ledger POST ") {
+			t.Errorf("the failing execution does not fault the resty call to ledger: %s", last)
+		}
+		replay, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, Replay: ce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !replay.Failed {
+			t.Error("replaying the counterexample passed; want the failure reproduced")
+		}
+	})
+
+	t.Run("fixed", func(t *testing.T) {
+		dir := filepath.Join("..", "examples", "mixed")
+		cfg, err := LoadConfig(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, err := Prepare(ctx, BuildOptions{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer app.Close()
+		var trace bytes.Buffer
+		summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, Trace: &trace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if summary.Failed || len(summary.Unreached) > 0 || summary.ExecutionsRan != cfg.Expected.WithReduction {
+			t.Errorf("failed %t, unreached %v, %d executions; want a pass with every fault landing in %d",
+				summary.Failed, summary.Unreached, summary.ExecutionsRan, cfg.Expected.WithReduction)
+		}
+		// Every service is reached: the callers through their libraries, the callees
+		// through their frameworks.
+		sites := make(map[string]bool)
+		targets := make(map[string]bool)
+		for _, line := range strings.Split(trace.String(), "\n") {
+			var x struct {
+				Path    string         `json:"path"`
+				Request map[string]any `json:"request"`
+			}
+			if json.Unmarshal([]byte(line), &x) != nil || x.Request == nil {
+				continue
+			}
+			if x.Path == "/filibuster/create" {
+				sites[fmt.Sprintf("%v:%v", x.Request["callsite_file"], x.Request["callsite_line"])] = true
+			}
+			if t, ok := x.Request["target_service_name"].(string); ok {
+				targets[t] = true
+			}
+		}
+		for _, want := range []string{"accounts", "ledger", "notify"} {
+			if !targets[want] {
+				t.Errorf("%s never reported a request (served through its framework)", want)
+			}
+		}
+		for site := range sites {
+			if !strings.HasPrefix(site, "gateway/main.go:") {
+				t.Errorf("a call is attributed to %s, not to a line of gateway's own code", site)
+			}
+		}
+		if len(sites) < 3 {
+			t.Errorf("calls reported from %d sites (%v); want the OpenAPI client's, resty's and retryablehttp's", len(sites), sites)
+		}
+	})
 }

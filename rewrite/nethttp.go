@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,3 +143,48 @@ func (plan *Plan) dropNetHTTP() {
 
 // serviceFileName is the name of the file added to each instrumented main package.
 const serviceFileName = "zz_filibuster_service.go"
+
+// generatedFiles returns the module-relative paths of the module's Go files (tests
+// excepted) that say they are generated ("Code generated ... DO NOT EDIT."), such as
+// a generated API client, so that calls made through them are attributed to the
+// user's line that called them. Nested modules, testdata, vendor and directories
+// starting with "." or "_" are not the module's.
+func generatedFiles(root string) ([]string, error) {
+	var files []string
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path == root {
+				return nil
+			}
+			if name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil || !ast.IsGenerated(f) {
+			return nil // a file that does not parse is the compiler's to report
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing generated files: %w", err)
+	}
+	return files, nil
+}

@@ -222,7 +222,6 @@ func mainModule(pkgs []*packages.Package) *packages.Module {
 func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, services map[string]string, excludes *Excludes) error {
 	done := make(map[string]bool)
 	sitesByPkgDir := make(map[string]int)
-	var generated []string // module-relative files that say they are generated
 	skipped := skipReasons(pkgs, mod, excludes)
 	var mains []*packages.Package
 	for _, p := range pkgs {
@@ -241,11 +240,6 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 				continue
 			}
 			done[name] = true
-			if ast.IsGenerated(file) && !isTestFile(name) {
-				if rel, err := filepath.Rel(mod.Dir, name); err == nil && filepath.IsLocal(rel) {
-					generated = append(generated, filepath.ToSlash(rel))
-				}
-			}
 			reason := skipped[filepath.Dir(name)]
 			if reason == "" && isTestFile(name) {
 				reason = ReasonTestFile
@@ -255,6 +249,13 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 				return err
 			}
 			sitesByPkgDir[filepath.Dir(name)] += n
+		}
+	}
+	var generated []string
+	if plan.NetHTTP {
+		var err error
+		if generated, err = generatedFiles(mod.Dir); err != nil {
+			return err
 		}
 	}
 	for _, p := range mains {
