@@ -182,6 +182,12 @@ func start(t *testing.T, bin, addr string, env ...string) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	waitDial(t, addr, bin)
+}
+
+// waitDial waits until addr, where what listens, accepts connections.
+func waitDial(t *testing.T, addr, what string) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.Dial("tcp", addr)
@@ -190,7 +196,7 @@ func start(t *testing.T, bin, addr string, env ...string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not start listening on %s", bin, addr)
+			t.Fatalf("%s did not start listening on %s", what, addr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -81,7 +81,15 @@ type SiteInfo struct {
 	Kind         string `json:"kind"`
 	Instrumented bool   `json:"instrumented"`
 	Reason       string `json:"reason,omitempty"` // why it was not instrumented
+	// Via says how an instrumented site is reached when it is not rewritten:
+	// ViaServerHook for a handler or server left as written because net/http's server
+	// hook reports every request served.
+	Via string `json:"via,omitempty"`
 }
+
+// ViaServerHook is SiteInfo.Via of the handlers and servers that net/http's server
+// hook instruments: they are left exactly as the user wrote them.
+const ViaServerHook = "net/http server hook"
 
 // edit replaces src[start:end] with text.
 type edit struct {
@@ -104,6 +112,9 @@ type scanner struct {
 	modPath string
 	relFile string
 	alias   string
+	// serverHook says net/http's server hook instruments every server, so handlers
+	// and servers are left as written.
+	serverHook bool
 
 	ignored  map[int]bool   // lines holding the ignore directive
 	dropped  []ast.Node     // source the edits remove (the callee of package-level calls)
@@ -112,17 +123,18 @@ type scanner struct {
 }
 
 // scanFile finds every net/http site of file and the edits that instrument it.
-func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string) fileScan {
+func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string, serverHook bool) fileScan {
 	s := &scanner{
-		pkg:      pkg,
-		file:     file,
-		tf:       pkg.Fset.File(file.Pos()),
-		src:      src,
-		modPath:  modPath,
-		relFile:  relFile,
-		alias:    alias,
-		ignored:  make(map[int]bool),
-		ordinals: make(map[string]int),
+		pkg:        pkg,
+		file:       file,
+		tf:         pkg.Fset.File(file.Pos()),
+		src:        src,
+		modPath:    modPath,
+		relFile:    relFile,
+		alias:      alias,
+		serverHook: serverHook,
+		ignored:    make(map[int]bool),
+		ordinals:   make(map[string]int),
 	}
 	for _, cg := range file.Comments {
 		for _, c := range cg.List {
@@ -332,6 +344,11 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 	}
 	if s.aliasShadowed(call.Pos()) {
 		s.skip(site, reasonShadowedPrefix+s.alias+" is declared in scope, so the runtime cannot be named here")
+		return
+	}
+	if s.serverHook && (f.kind == KindHandler || f.kind == KindServer) {
+		site.Instrumented, site.Via = true, ViaServerHook
+		s.out.sites = append(s.out.sites, site)
 		return
 	}
 	lit := s.siteLiteral(site)

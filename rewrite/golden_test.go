@@ -23,7 +23,9 @@ const testdataDir = "../testdata"
 // casesConfig is the generator's configuration for the golden cases, writing to out.
 // The excluded case is excluded by pattern, as --exclude ./excluded/... does.
 func casesConfig(out string) Config {
-	return Config{Dir: testdataDir, Out: out, Exclude: []string{"./excluded/..."}}
+	// The cases show how each site is rewritten; with net/http instrumented, handlers
+	// and servers are left as written (TestServerHookLeavesHandlers).
+	return Config{Dir: testdataDir, Out: out, Exclude: []string{"./excluded/..."}, NoNetHTTP: true}
 }
 
 var (

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/tools/go/packages"
 )
 
 // The generator instruments net/http itself, through the overlay, so that every call
@@ -115,30 +117,20 @@ func firstLine(s string) string {
 	return s
 }
 
-// hasService reports whether the plan names a service (writes a main package's
-// service file).
-func (plan *Plan) hasService() bool {
-	for name := range plan.Files {
-		if filepath.Base(name) == serviceFileName {
+// isMain reports whether p is a main package (not a test binary's).
+func isMain(p *packages.Package) bool {
+	return p.Name == "main" && !strings.HasSuffix(p.ID, ".test]") && !strings.HasSuffix(p.PkgPath, ".test")
+}
+
+// hasMain reports whether a main package of mod among pkgs is to be instrumented: one
+// that will install the net/http hooks.
+func hasMain(pkgs []*packages.Package, mod *packages.Module, skipped map[string]string) bool {
+	for _, p := range pkgs {
+		if p.Module != nil && p.Module.Path == mod.Path && isMain(p) && len(p.GoFiles) > 0 && skipped[filepath.Dir(p.GoFiles[0])] == "" {
 			return true
 		}
 	}
 	return false
-}
-
-// dropNetHTTP removes the copies of net/http from the plan.
-func (plan *Plan) dropNetHTTP() {
-	for name := range plan.Files {
-		if strings.HasPrefix(name, "goroot/") {
-			delete(plan.Files, name)
-		}
-	}
-	for orig, repl := range plan.Overlay {
-		if strings.HasPrefix(repl, filepath.Join(plan.Out, "goroot")+string(filepath.Separator)) {
-			delete(plan.Overlay, orig)
-		}
-	}
-	plan.NetHTTP = false
 }
 
 // serviceFileName is the name of the file added to each instrumented main package.

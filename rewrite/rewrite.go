@@ -45,6 +45,10 @@ type Config struct {
 	Tags     string            // -tags, passed through to the build system
 	Out      string            // output directory; default <module root>/.filibuster
 	Services map[string]string // package directory (module-relative) -> service name
+	// NoNetHTTP leaves net/http as it is: only the sites found are instrumented, and
+	// handlers and servers are wrapped where they are registered. Calls made inside
+	// libraries and requests served by frameworks are then not reported.
+	NoNetHTTP bool
 
 	// Exclude lists package patterns whose packages are never instrumented (their
 	// sites are listed, with the reason "excluded by --exclude PATTERN"): "./e2e/..."
@@ -145,20 +149,21 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ok, reason, err := plan.instrumentNetHTTP(ctx, mod.Dir)
-	if err != nil {
-		return nil, err
+	// net/http is instrumented when a main package will install its hooks; without
+	// one (a library's tests), the generated sites alone are instrumented.
+	if !cfg.NoNetHTTP && hasMain(pkgs, mod, skipReasons(pkgs, mod, excludes)) {
+		ok, reason, err := plan.instrumentNetHTTP(ctx, mod.Dir)
+		if err != nil {
+			return nil, err
+		}
+		plan.NetHTTP = ok
+		if !ok {
+			plan.Warnings = append(plan.Warnings, "net/http is not instrumented ("+reason+
+				"): calls made inside libraries and requests served by frameworks are not reported; only the sites listed are")
+		}
 	}
-	plan.NetHTTP = ok
 	if err := plan.instrument(pkgs, mod, cfg.Services, excludes); err != nil {
 		return nil, err
-	}
-	switch {
-	case !plan.hasService():
-		plan.dropNetHTTP() // no program to install the hooks: the build stays as it was
-	case !ok:
-		plan.Warnings = append(plan.Warnings, "net/http is not instrumented ("+reason+
-			"): calls made inside libraries and requests served by frameworks are not reported; only the sites listed are")
 	}
 	plan.UnmatchedExcludes = excludes.Unmatched()
 	if len(plan.Overlay) > 0 {
@@ -228,7 +233,7 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 		if p.Module == nil || p.Module.Path != mod.Path {
 			continue
 		}
-		if p.Name == "main" && !strings.HasSuffix(p.ID, ".test]") && !strings.HasSuffix(p.PkgPath, ".test") {
+		if isMain(p) {
 			mains = append(mains, p)
 		}
 		for i, file := range p.Syntax {
@@ -343,7 +348,7 @@ func (plan *Plan) instrumentFile(p *packages.Package, file *ast.File, name strin
 	if err != nil {
 		return 0, fmt.Errorf("reading source: %w", err)
 	}
-	scan := scanFile(p, file, src, mod.Path, rel, alias)
+	scan := scanFile(p, file, src, mod.Path, rel, alias, plan.NetHTTP)
 	if skip != "" {
 		for _, s := range scan.sites {
 			s.Instrumented, s.Reason = false, skip

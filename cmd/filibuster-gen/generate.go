@@ -89,6 +89,7 @@ the reason.`,
 	f.StringVarP(&cfg.Out, "out", "o", "", "output `directory` (default .filibuster at the module root)")
 	f.StringVar(&cfg.Tags, "tags", "", "build `tags`, passed through to the build system")
 	f.StringArrayVar(&services, "service", nil, "service name of a main package, as `dir=name` (dir relative to the module root)")
+	f.BoolVar(&cfg.NoNetHTTP, "no-net-http", false, "leave net/http as it is: instrument only the sites found (calls inside libraries and requests served by frameworks are then not reported)")
 	f.StringArrayVar(&cfg.Exclude, "exclude", nil, "never instrument the packages matching `pattern` (./dir, ./dir/...: relative to the module root); repeatable")
 	f.BoolVar(&check, "check", false, "exit non-zero when the output directory is stale, writing nothing")
 	f.BoolVar(&list, "list", false, "print the call sites and handlers found, writing nothing")
@@ -115,6 +116,9 @@ func printSites(w io.Writer, sites []rewrite.SiteInfo) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range sorted {
 		status := "instrumented"
+		if s.Via != "" {
+			status += " (through the " + s.Via + ", left as written)"
+		}
 		if !s.Instrumented {
 			status = "skipped: " + s.Reason
 		}

@@ -1,0 +1,125 @@
+package rewrite
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServerHookLeavesHandlers checks that with net/http instrumented, handlers and
+// servers are left exactly as the user wrote them (listed as reached through the
+// server hook), so that the program observes its own handler values and types; and
+// that a server serving two listeners, built with -race and run against a
+// coordinator, reports every request with no data race.
+func TestServerHookLeavesHandlers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds programs")
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/hook\n\ngo 1.21\n")
+	src := `package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+)
+
+type hello struct{}
+
+func (hello) ServeHTTP(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") }
+
+func main() {
+	mux := http.NewServeMux()
+	mux.Handle("/hello", hello{})
+	srv := &http.Server{Handler: mux}
+	for _, addr := range os.Args[1:] {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			panic(err)
+		}
+		go srv.Serve(l)
+	}
+	req, _ := http.NewRequest("GET", "/hello", nil)
+	h, _ := mux.Handler(req)
+	fmt.Printf("%T %T\n", srv.Handler, h)
+	select {}
+}
+`
+	writeFile(t, filepath.Join(dir, "server", "main.go"), src)
+	plan, err := Build(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.NetHTTP {
+		t.Fatalf("net/http not instrumented: %v", plan.Warnings)
+	}
+	for _, s := range plan.Sites {
+		if !s.Instrumented || s.Via != ViaServerHook {
+			t.Errorf("site %s:%d (%s): instrumented %t via %q, want via %q", s.File, s.Line, s.Callee, s.Instrumented, s.Via, ViaServerHook)
+		}
+	}
+	if _, ok := plan.Files["server/main.go"]; ok {
+		t.Error("the server's file was rewritten; with the server hook it must be left as written")
+	}
+	if err := plan.Write(); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "server.bin")
+	build := exec.Command("go", "build", "-race", "-overlay", filepath.Join(dir, ".filibuster", "overlay.json"), "-o", bin, "./server")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=", "CGO_ENABLED=1")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -race: %v\n%s", err, out)
+	}
+
+	coord := newFakeCoordinator()
+	srv := httptest.NewServer(coord)
+	defer srv.Close()
+	a1, a2 := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(bin, a1, a2)
+	cmd.Env = append(os.Environ(), "FILIBUSTER_URL="+srv.URL, "GORACE=halt_on_error=1")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if strings.Contains(stderr.String(), "DATA RACE") {
+			t.Errorf("data race:\n%s", stderr.String())
+		}
+	}()
+	waitDial(t, a1, bin)
+	waitDial(t, a2, bin)
+	for _, a := range []string{a1, a2, a1, a2} {
+		req, _ := http.NewRequest("GET", "http://"+a+"/hello", nil)
+		// As an instrumented caller would send it, so that the server reports it.
+		req.Header.Set("X-Filibuster-Execution-Index", `[["k", 1]]`)
+		req.Header.Set("X-Filibuster-Generated-Id", "0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != "hello" {
+			t.Errorf("%s answered %q", a, body)
+		}
+	}
+	if got := strings.TrimSpace(stdout.String()); got != "*http.ServeMux main.hello" {
+		t.Errorf("the program sees its handlers as %q, want its own types \"*http.ServeMux main.hello\"", got)
+	}
+	if _, received := coord.seen(); len(received) != 4 {
+		t.Errorf("%d requests reported, want 4 (both listeners)", len(received))
+	}
+}
+
