@@ -122,4 +122,3 @@ func main() {
 		t.Errorf("%d requests reported, want 4 (both listeners)", len(received))
 	}
 }
-
