@@ -27,6 +27,10 @@ type config struct {
 	replay   *counterexample
 	timeout  time.Duration // of every call to the coordinator
 	client   *http.Client  // for the coordinator: never instrumented
+	// oneShot is for calls to the coordinator made inside a testing/synctest bubble:
+	// a connection dialled there belongs to the bubble, so it is closed after the call
+	// instead of being kept for reuse outside it (see inBubble).
+	oneShot *http.Client
 
 	failures atomic.Int32 // consecutive failed calls to the coordinator
 	off      atomic.Bool  // the coordinator is given up on: run uninstrumented
@@ -94,6 +98,14 @@ func loadConfig() *config {
 			IdleConnTimeout:     30 * time.Second,
 		},
 	}
+	c.oneShot = &http.Client{
+		Timeout: c.timeout,
+		Transport: &http.Transport{
+			Proxy:             nil,
+			DialContext:       (&net.Dialer{Timeout: c.timeout}).DialContext,
+			DisableKeepAlives: true,
+		},
+	}
 	path := os.Getenv("FILIBUSTER_COUNTEREXAMPLE_FILE")
 	if path == "" {
 		path = os.Getenv("COUNTEREXAMPLE_FILE") // the reference instrumentation's name
@@ -110,6 +122,14 @@ func loadConfig() *config {
 	c.active = c.url != "" || c.replay != nil
 	return c
 }
+
+// inBubble reports whether the calling goroutine runs inside a testing/synctest bubble,
+// whose fake clock starts at midnight UTC, 2000-01-01 (as the package documents) and
+// moves only as its goroutines sleep. A clock before 2001 is taken for a bubble's; at
+// worst a call then gives up a kept-alive connection.
+func inBubble() bool { return time.Now().Before(bubbleEpochEnd) }
+
+var bubbleEpochEnd = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // parseTimeout reads a duration ("500ms", "2s") or a number of seconds ("2", "0.5").
 func parseTimeout(s string) (time.Duration, error) {
@@ -224,7 +244,11 @@ func (c *config) call(method, path string, in, out any) error {
 // do sends req to the coordinator and decodes its JSON answer into out.
 func (c *config) do(req *http.Request, out any) error {
 	method, path := req.Method, req.URL.Path
-	resp, err := c.client.Do(req)
+	client := c.client
+	if inBubble() {
+		client = c.oneShot
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
