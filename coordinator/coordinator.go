@@ -81,7 +81,10 @@ type Summary struct {
 	Failed    bool
 	// Incomplete is set when faults never landed and Options.AllowUnreached is off:
 	// the exploration did not test what it scheduled.
-	Incomplete                             bool
+	Incomplete bool
+	// CallSites maps the call site ("file:line", as the instrumentation reports it) of
+	// every call seen to the number of calls made from it, over all executions.
+	CallSites                              map[string]int
 	Elapsed, GenerationTime, ReductionTime time.Duration
 }
 
@@ -103,6 +106,7 @@ type Coordinator struct {
 	done      []*execution
 	targets   map[string]string // execution index -> callee service, from request_received
 	genTime   time.Duration
+	sites     map[string]int // "file:line" of each call site seen -> calls made from it
 }
 
 // failure is a fault planned for one call, as the reference records it.
@@ -177,7 +181,7 @@ func New(opts Options) *Coordinator {
 	if opts.Analysis == nil {
 		opts.Analysis = faultmodel.Default()
 	}
-	c := &Coordinator{opts: opts, seen: make(map[string]bool), targets: make(map[string]string)}
+	c := &Coordinator{opts: opts, seen: make(map[string]bool), targets: make(map[string]string), sites: make(map[string]int)}
 	c.cur = newExecution(&plan{})
 	return c
 }
@@ -291,6 +295,9 @@ func (c *Coordinator) create(body io.Reader) (any, error) {
 	id := len(cur.log)
 	e := &entry{fields: m, ei: m["execution_index"].(string), vclock: canonical(m["vclock"]), origin: canonical(orEmpty(m["origin_vclock"]))}
 	e.onGoroutine, _ = m["on_goroutine"].(bool)
+	if file, ok := m["callsite_file"].(string); ok {
+		c.sites[file+":"+fmt.Sprint(m["callsite_line"])]++
+	}
 	if t := c.targets[e.ei]; t != "" {
 		e.target = t
 	}

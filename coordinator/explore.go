@@ -48,6 +48,10 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		s.Incomplete = len(s.Unreached) > 0 && !c.opts.AllowUnreached
 		c.mu.Lock()
 		s.GenerationTime = c.genTime
+		s.CallSites = make(map[string]int, len(c.sites))
+		for k, n := range c.sites {
+			s.CallSites[k] = n
+		}
 		c.mu.Unlock()
 	}()
 

@@ -50,6 +50,8 @@ type App struct {
 	AnalysisPath string
 	// Sites is the number of call sites and handlers the generator found.
 	Sites int
+	// ClientSites are the "file:line" of the instrumented outgoing call sites.
+	ClientSites []string
 	// GenerateTime, AnalysisTime and BuildTime say how long each step took.
 	GenerateTime, AnalysisTime, BuildTime time.Duration
 
@@ -161,6 +163,11 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 	}
 	a.GenerateTime = time.Since(start)
 	a.Sites = len(res.Sites)
+	for _, s := range res.Sites {
+		if s.Kind == rewrite.KindClient && s.Instrumented {
+			a.ClientSites = append(a.ClientSites, fmt.Sprintf("%s:%d", s.File, s.Line))
+		}
+	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(a.log, "%s: warning: %s\n", a.Config.Name, w)
 	}

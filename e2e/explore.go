@@ -116,6 +116,9 @@ type Result struct {
 	Name string
 	// Sites is the number of call sites and handlers the generator found.
 	Sites int
+	// ClientSites are the "file:line" of the outgoing call sites the generator
+	// instrumented in the services' code.
+	ClientSites []string
 	// GenerateTime, AnalysisTime and BuildTime say how long each preparation step took.
 	GenerateTime, AnalysisTime, BuildTime time.Duration
 }
@@ -131,6 +134,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{
 		Name:         app.Config.Name,
 		Sites:        app.Sites,
+		ClientSites:  app.ClientSites,
 		GenerateTime: app.GenerateTime,
 		AnalysisTime: app.AnalysisTime,
 		BuildTime:    app.BuildTime,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -147,6 +148,7 @@ func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "  generate %v (%d sites), analysis %v, build %v, exploration %v\n",
 		round(res.GenerateTime), res.Sites, round(res.AnalysisTime), round(res.BuildTime), round(s.Elapsed))
+	printReach(stdout, res.ClientSites, s.CallSites)
 	if s.Failed {
 		fmt.Fprintf(stdout, "  counterexample written to %s; replay it with:\n", opts.CounterexampleFile)
 		fmt.Fprintf(stdout, "    filibuster-gen run %s --counterexample-file %s\n", opts.Dir, opts.CounterexampleFile)
@@ -186,4 +188,39 @@ func runCorpus(ctx context.Context, dirs []string, stdout, stderr io.Writer, qui
 // round rounds d for display.
 func round(d time.Duration) time.Duration {
 	return d.Round(10 * time.Millisecond)
+}
+
+// printReach says where the calls the exploration saw were made from: the call sites the
+// generator listed, and the lines of the services' code whose calls were made inside
+// libraries; and which listed call sites no execution reached.
+func printReach(w io.Writer, listed []string, seen map[string]int) {
+	isListed := make(map[string]bool, len(listed))
+	for _, l := range listed {
+		isListed[l] = true
+	}
+	var direct, library []string
+	for site, n := range seen {
+		if isListed[site] {
+			direct = append(direct, site)
+		} else {
+			library = append(library, fmt.Sprintf("%s (%d calls)", site, n))
+		}
+	}
+	sort.Strings(library)
+	fmt.Fprintf(w, "  calls seen from %d call sites: %d listed by the generator, %d reached inside libraries",
+		len(seen), len(direct), len(library))
+	if len(library) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(library, ", "))
+	}
+	fmt.Fprintln(w)
+	var missed []string
+	for _, l := range listed {
+		if seen[l] == 0 {
+			missed = append(missed, l)
+		}
+	}
+	if len(missed) > 0 {
+		sort.Strings(missed)
+		fmt.Fprintf(w, "  listed call sites no execution reached: %s\n", strings.Join(missed, ", "))
+	}
 }
