@@ -101,6 +101,7 @@ func main() {
 `
 	writeFile(t, filepath.Join(dir, "frontend", "main.go"), fmt.Sprintf(service, "frontend"))
 	writeFile(t, filepath.Join(dir, "backend", "main.go"), fmt.Sprintf(service, "backend"))
+	writeFile(t, filepath.Join(dir, "frontend", "main_test.go"), "package main\n\nimport \"testing\"\n\nfunc TestNothing(t *testing.T) {}\n")
 
 	if _, err := Generate(context.Background(), Config{Dir: dir}); err != nil {
 		t.Fatal(err)
@@ -117,6 +118,14 @@ func main() {
 	build.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// Coverage works on the instrumented main packages: the generator adds nothing
+	// but replaced files, which cover sees.
+	cover := exec.Command("go", "test", "-cover", "-overlay", filepath.Join(dir, ".filibuster", "overlay.json"), "./...")
+	cover.Dir = dir
+	cover.Env = build.Env
+	if out, err := cover.CombinedOutput(); err != nil || !strings.Contains(string(out), "coverage:") {
+		t.Fatalf("go test -cover -overlay: %v\n%s", err, out)
 	}
 
 	coord := newFakeCoordinator()

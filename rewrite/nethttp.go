@@ -133,9 +133,6 @@ func hasMain(pkgs []*packages.Package, mod *packages.Module, skipped map[string]
 	return false
 }
 
-// serviceFileName is the name of the file added to each instrumented main package.
-const serviceFileName = "zz_filibuster_service.go"
-
 // generatedFiles returns the module-relative paths of the module's Go files (tests
 // excepted) that say they are generated ("Code generated ... DO NOT EDIT."), such as
 // a generated API client, so that calls made through them are attributed to the

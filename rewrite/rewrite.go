@@ -276,12 +276,66 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 			return fmt.Errorf("package %s: %w", p.PkgPath, err)
 		}
 		rel = filepath.ToSlash(rel)
-		name := ServiceName(rel, services)
-		path := filepath.Join(pdir, serviceFileName)
-		outRel := filepath.ToSlash(filepath.Join(rel, serviceFileName))
-		plan.Files[outRel] = serviceFile(name, mod.Path, rel, plan.NetHTTP, generated)
-		plan.Overlay[path] = filepath.Join(plan.Out, filepath.FromSlash(outRel))
+		init := serviceInit(ServiceName(rel, services), mod.Path, rel, plan.NetHTTP, generated)
+		if err := plan.addService(p, mod, init); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// addService appends init, the service's init function, to the first (by name) source
+// file of main package p: to its instrumented copy, or to a copy made for it. The
+// function is added to a file the package already has, not in a file of its own, so
+// that tools that do not see files an overlay adds (go test -cover) see it.
+func (plan *Plan) addService(p *packages.Package, mod *packages.Module, init []byte) error {
+	var (
+		name string
+		file *ast.File
+	)
+	for i, f := range p.Syntax {
+		if i >= len(p.CompiledGoFiles) {
+			break
+		}
+		n := p.CompiledGoFiles[i]
+		if isGoSource(n, p.GoFiles) && !isTestFile(n) && (name == "" || n < name) {
+			name, file = n, f
+		}
+	}
+	if file == nil {
+		return fmt.Errorf("package %s: no source file to add the service to", p.PkgPath)
+	}
+	rel, err := filepath.Rel(mod.Dir, name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	rel = filepath.ToSlash(rel)
+	content, ok := plan.Files[rel]
+	if !ok {
+		if obj := p.Types.Scope().Lookup(alias); obj != nil {
+			return fmt.Errorf("%s: package %s declares %s, which instrumented code needs for the runtime import", rel, p.PkgPath, alias)
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("reading source: %w", err)
+		}
+		if content, err = applyEdits(src, nil, file, p.Fset, name); err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+	}
+	if plan.NetHTTP {
+		if obj := p.Types.Scope().Lookup(alias + "_http"); obj != nil {
+			return fmt.Errorf("%s: package %s declares %s_http, which instrumented code needs for the net/http import", rel, p.PkgPath, alias)
+		}
+		single := fmt.Sprintf("import %s %q\n", alias, RuntimePath)
+		both := fmt.Sprintf("import (%s %q; %s_http \"net/http\")\n", alias, RuntimePath, alias)
+		content = bytes.Replace(content, []byte(single), []byte(both), 1)
+	}
+	if !bytes.HasSuffix(content, []byte("\n")) {
+		content = append(content, '\n')
+	}
+	plan.Files[rel] = append(content, init...)
+	plan.Overlay[name] = filepath.Join(plan.Out, filepath.FromSlash(rel))
 	return nil
 }
 

@@ -16,11 +16,11 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
-// serviceFile is the generated file that names a main package's service and, when
-// net/http is instrumented, installs its hooks.
-func serviceFile(name, module, dir string, hooks bool, generated []string) []byte {
+// serviceInit is the init function appended to a file of each main package: it names
+// the service and, when net/http is instrumented, installs its hooks.
+func serviceInit(name, module, dir string, hooks bool, generated []string) []byte {
 	sort.Strings(generated)
-	b, err := templates.ServiceFile(templates.Service{RuntimePath: RuntimePath, Alias: alias, Name: name, Module: module, Dir: dir, Hooks: hooks, Generated: generated})
+	b, err := templates.ServiceInit(templates.Service{RuntimePath: RuntimePath, Alias: alias, Name: name, Module: module, Dir: dir, Hooks: hooks, Generated: generated})
 	if err != nil {
 		panic(err) // the template is fixed and compiled in: it cannot fail
 	}

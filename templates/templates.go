@@ -25,10 +25,10 @@ type Service struct {
 	Generated []string
 }
 
-// ServiceFile returns the Go file that names the service of a main package: an init
-// function that passes the name to the runtime under the import alias and, with
-// Hooks, installs the runtime's net/http hooks.
-func ServiceFile(s Service) ([]byte, error) {
+// ServiceInit returns the init function appended to a file of each main package: it
+// passes the service's name to the runtime, imported under Alias, and, with Hooks,
+// installs the runtime's net/http hooks (net/http imported as Alias_http).
+func ServiceInit(s Service) ([]byte, error) {
 	var buf bytes.Buffer
 	err := service.Execute(&buf, s)
 	if err != nil {
