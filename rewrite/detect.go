@@ -30,7 +30,23 @@ const (
 	reasonMethodValue    = "method value: calls through it are not seen"
 	reasonFuncValue      = "function value: calls through it are not seen"
 	reasonShadowedPrefix = "the name " // ... is declared in scope
+	reasonNotNetHTTP     = "server not built on net/http: its requests are not reported, and calls to it get no error statuses"
 )
+
+// otherServers lists, by (*types.Func).FullName, the servers of frameworks not built on
+// net/http, which neither the generator nor net/http's hooks can instrument: each call
+// is listed as a server that is not instrumented.
+var otherServers = map[string]bool{
+	"github.com/valyala/fasthttp.ListenAndServe":           true,
+	"github.com/valyala/fasthttp.ListenAndServeTLS":        true,
+	"github.com/valyala/fasthttp.Serve":                    true,
+	"(*github.com/valyala/fasthttp.Server).ListenAndServe": true,
+	"(*github.com/valyala/fasthttp.Server).Serve":          true,
+	"(*github.com/gofiber/fiber/v2.App).Listen":            true,
+	"(*github.com/gofiber/fiber/v2.App).Listener":          true,
+	"(*github.com/gofiber/fiber/v3.App).Listen":            true,
+	"(*github.com/gofiber/fiber/v3.App).Listener":          true,
+}
 
 // form says how one net/http function or method is rewritten.
 type form struct {
@@ -91,6 +107,11 @@ type SiteInfo struct {
 // hook instruments: they are left exactly as the user wrote them.
 const ViaServerHook = "net/http server hook"
 
+// ViaClientHook is SiteInfo.Via of the calls the generator cannot rewrite (through an
+// interface, a method or function value) that net/http's client hook reports when they
+// end in an *http.Client, attributed to their line.
+const ViaClientHook = "net/http client hook"
+
 // edit replaces src[start:end] with text.
 type edit struct {
 	start, end int
@@ -112,9 +133,10 @@ type scanner struct {
 	modPath string
 	relFile string
 	alias   string
-	// serverHook says net/http's server hook instruments every server, so handlers
-	// and servers are left as written.
-	serverHook bool
+	// hooks says net/http's hooks instrument every server and every *http.Client call,
+	// so handlers and servers are left as written, and calls the generator cannot
+	// rewrite are reached all the same.
+	hooks bool
 
 	ignored  map[int]bool   // lines holding the ignore directive
 	dropped  []ast.Node     // source the edits remove (the callee of package-level calls)
@@ -123,7 +145,7 @@ type scanner struct {
 }
 
 // scanFile finds every net/http site of file and the edits that instrument it.
-func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string, serverHook bool) fileScan {
+func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string, hooks bool) fileScan {
 	s := &scanner{
 		pkg:        pkg,
 		file:       file,
@@ -132,7 +154,7 @@ func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFil
 		modPath:    modPath,
 		relFile:    relFile,
 		alias:      alias,
-		serverHook: serverHook,
+		hooks:      hooks,
 		ignored:    make(map[int]bool),
 		ordinals:   make(map[string]int),
 	}
@@ -324,6 +346,20 @@ func (s *scanner) skip(site SiteInfo, reason string) {
 	s.out.sites = append(s.out.sites, site)
 }
 
+// unrewritable records a site the generator cannot rewrite: reached through net/http's
+// hooks when they are installed, else skipped for reason.
+func (s *scanner) unrewritable(site SiteInfo, reason string) {
+	if !s.hooks {
+		s.skip(site, reason)
+		return
+	}
+	site.Instrumented, site.Via = true, ViaClientHook
+	if site.Kind != KindClient {
+		site.Via = ViaServerHook
+	}
+	s.out.sites = append(s.out.sites, site)
+}
+
 // call handles one call expression.
 func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 	info := s.pkg.TypesInfo
@@ -333,6 +369,10 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		return
 	}
 	name := callee.FullName()
+	if otherServers[name] {
+		s.skip(s.newSite(call.Pos(), fn, name, KindServer), reasonNotNetHTTP)
+		return
+	}
 	f, ok := forms[name]
 	if !ok {
 		return
@@ -346,7 +386,7 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		s.skip(site, reasonShadowedPrefix+s.alias+" is declared in scope, so the runtime cannot be named here")
 		return
 	}
-	if s.serverHook && (f.kind == KindHandler || f.kind == KindServer) {
+	if s.hooks && (f.kind == KindHandler || f.kind == KindServer) {
 		site.Instrumented, site.Via = true, ViaServerHook
 		s.out.sites = append(s.out.sites, site)
 		return
@@ -573,7 +613,7 @@ func (s *scanner) interfaceCall(call *ast.CallExpr, fn string, stack []ast.Node)
 		return
 	}
 	site := s.newSite(call.Pos(), fn, m.FullName(), KindClient)
-	s.skip(site, reasonInterface)
+	s.unrewritable(site, reasonInterface)
 }
 
 // isDoSignature reports whether sig is func(*http.Request) (*http.Response, error).
@@ -592,7 +632,7 @@ func (s *scanner) methodValue(sel *ast.SelectorExpr, fn string, stack []ast.Node
 		return
 	}
 	if f, ok := forms[m.FullName()]; ok {
-		s.skip(s.newSite(sel.Pos(), fn, m.FullName(), f.kind), reasonMethodValue)
+		s.unrewritable(s.newSite(sel.Pos(), fn, m.FullName(), f.kind), reasonMethodValue)
 	}
 }
 
@@ -616,7 +656,7 @@ func (s *scanner) funcValue(id *ast.Ident, fn string, stack []ast.Node) {
 	if isCalled(id, stack) {
 		return
 	}
-	s.skip(s.newSite(id.Pos(), fn, f.FullName(), fm.kind), reasonFuncValue)
+	s.unrewritable(s.newSite(id.Pos(), fn, f.FullName(), fm.kind), reasonFuncValue)
 }
 
 // isCalled reports whether e is the Fun of the innermost enclosing call on stack.

@@ -128,3 +128,45 @@ func main() {
 		t.Errorf("%d requests reported, want 4 (both listeners)", len(received))
 	}
 }
+
+// TestHooksReachUnrewritableCalls checks that with net/http instrumented, calls the
+// generator cannot rewrite (through a Do interface, a method value) are listed as
+// reached through the client hook. (A server not built on net/http is listed as not
+// instrumented: the othersrv golden case.)
+func TestHooksReachUnrewritableCalls(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/doer\n\ngo 1.21\n")
+	writeFile(t, filepath.Join(dir, "svc", "main.go"), `package main
+
+import "net/http"
+
+type doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+func call(d doer, req *http.Request) { d.Do(req) }
+
+func main() {
+	get := http.DefaultClient.Get
+	get("http://example.invalid/")
+	call(http.DefaultClient, nil)
+}
+`)
+	plan, err := Build(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.NetHTTP {
+		t.Fatalf("net/http not instrumented: %v", plan.Warnings)
+	}
+	var via []string
+	for _, s := range plan.Sites {
+		via = append(via, s.Callee+" "+s.Via)
+		if !s.Instrumented || s.Via != ViaClientHook {
+			t.Errorf("%s:%d %s: instrumented %t via %q, want via %q", s.File, s.Line, s.Callee, s.Instrumented, s.Via, ViaClientHook)
+		}
+	}
+	if len(plan.Sites) != 2 {
+		t.Errorf("sites %v, want the method value and the interface call", via)
+	}
+}

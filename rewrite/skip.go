@@ -175,6 +175,7 @@ var skipLabels = []struct{ prefix, one, many string }{
 	{reasonMethodValue, "method value", "method values"},
 	{reasonFuncValue, "function value", "function values"},
 	{reasonShadowedPrefix, "name clash", "name clashes"},
+	{reasonNotNetHTTP, "server not on net/http", "servers not on net/http"},
 	{"", "other", "other"},
 }
 
