@@ -147,16 +147,16 @@ type scanner struct {
 // scanFile finds every net/http site of file and the edits that instrument it.
 func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string, hooks bool) fileScan {
 	s := &scanner{
-		pkg:        pkg,
-		file:       file,
-		tf:         pkg.Fset.File(file.Pos()),
-		src:        src,
-		modPath:    modPath,
-		relFile:    relFile,
-		alias:      alias,
-		hooks:      hooks,
-		ignored:    make(map[int]bool),
-		ordinals:   make(map[string]int),
+		pkg:      pkg,
+		file:     file,
+		tf:       pkg.Fset.File(file.Pos()),
+		src:      src,
+		modPath:  modPath,
+		relFile:  relFile,
+		alias:    alias,
+		hooks:    hooks,
+		ignored:  make(map[int]bool),
+		ordinals: make(map[string]int),
 	}
 	for _, cg := range file.Comments {
 		for _, c := range cg.List {
