@@ -10,7 +10,9 @@ import (
 
 // applyEdits returns src with the edits applied and the runtime imported. The import
 // takes a line of its own right after the package clause; the //line directive after it
-// gives every later line its original file name and number.
+// gives every later line its original file name, number and columns, and a /*line*/
+// directive after each edit gives the rest of its line its original columns, so that
+// vet and the compiler name the user's file:line:col.
 func applyEdits(src []byte, edits []edit, file *ast.File, fset *token.FileSet, filename string) ([]byte, error) {
 	sort.SliceStable(edits, func(i, j int) bool {
 		if edits[i].start != edits[j].start {
@@ -26,12 +28,17 @@ func applyEdits(src []byte, edits []edit, file *ast.File, fset *token.FileSet, f
 			return nil, fmt.Errorf("overlapping rewrites at offsets %d and %d", cur.start, prev.start)
 		}
 	}
+	tf := fset.File(file.Pos())
 	out := append([]byte(nil), src...)
 	for _, e := range edits {
-		out = append(out[:e.start:e.start], append([]byte(e.text), out[e.end:]...)...)
+		text := e.text
+		if e.end < len(src) && src[e.end] != '\n' {
+			p := tf.Position(tf.Pos(e.end))
+			text += fmt.Sprintf("/*line %s:%d:%d*/", filename, p.Line, p.Column)
+		}
+		out = append(out[:e.start:e.start], append([]byte(text), out[e.end:]...)...)
 	}
 
-	tf := fset.File(file.Pos())
 	pkgLine := tf.Line(file.Name.Pos())
 	// Offset just past the package clause's line (in out: the edits all come later in
 	// the file, so offsets before the first edit are unchanged).
@@ -41,6 +48,6 @@ func applyEdits(src []byte, edits []edit, file *ast.File, fset *token.FileSet, f
 		return nil, fmt.Errorf("no newline after the package clause")
 	}
 	at += nl + 1
-	header := fmt.Sprintf("import %s %q\n//line %s:%d\n", alias, RuntimePath, filename, pkgLine+1)
+	header := fmt.Sprintf("import %s %q\n//line %s:%d:1\n", alias, RuntimePath, filename, pkgLine+1)
 	return append(out[:at:at], append([]byte(header), out[at:]...)...), nil
 }
