@@ -214,8 +214,12 @@ func printRegressions(w io.Writer, name string, regs []regression, verbose bool)
 			break
 		}
 		fmt.Fprintf(w, "    %s: %s: %s\n", name, reg.Name, reg.Got)
-		if verbose && reg.Output != "" {
+		switch {
+		case verbose && reg.Output != "":
 			fmt.Fprintf(w, "%s\n", indent(lastLines(reg.Output, 30), "        "))
+		case strings.HasSuffix(reg.Name, " "+packageKey) && reg.Output != "":
+			// A whole package failing is most often a crash or a timeout: say which.
+			fmt.Fprintf(w, "%s\n", indent(lastLines(reg.Output, 8), "        "))
 		}
 	}
 }
