@@ -272,6 +272,8 @@ func (s *scanner) walk(root ast.Node, fn string, stack []ast.Node) {
 				s.walk(n, fmt.Sprintf("%s.func%d", fn, literals), stack)
 				return false
 			}
+		case *ast.GoStmt:
+			s.goStmt(n, stack)
 		case *ast.CallExpr:
 			s.call(n, fn, stack)
 		case *ast.SelectorExpr:
@@ -358,6 +360,17 @@ func (s *scanner) unrewritable(site SiteInfo, reason string) {
 		site.Via = ViaServerHook
 	}
 	s.out.sites = append(s.out.sites, site)
+}
+
+// goStmt makes the goroutine that runs a go statement tell the runtime, right before,
+// which request it belongs to (Fork), so that the goroutine it starts, and the ones that
+// starts, belong to that request too even after it has exited.
+func (s *scanner) goStmt(g *ast.GoStmt, stack []ast.Node) {
+	if s.isIgnored(append(stack, g)) || s.aliasShadowed(g.Pos()) {
+		return
+	}
+	at := s.offset(g.Pos())
+	s.out.edits = append(s.out.edits, edit{start: at, end: at, text: s.alias + ".Fork(); "})
 }
 
 // call handles one call expression.

@@ -32,6 +32,19 @@ func TestInertAllocations(t *testing.T) {
 	if wrapped != plain {
 		t.Errorf("inert ClientDo: %.0f allocations per call, plain Do: %.0f", wrapped, plain)
 	}
+	if n := testing.AllocsPerRun(100, Fork); n != 0 {
+		t.Errorf("inert Fork: %.0f allocations, want 0", n)
+	}
+}
+
+// BenchmarkInertFork measures what instrumented code adds before each go statement
+// when the runtime is inert.
+func BenchmarkInertFork(b *testing.B) {
+	useEnv(b, "FILIBUSTER_URL", "")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Fork()
+	}
 }
 
 // BenchmarkInertWrapper measures the inert wrapper against a stub transport: its

@@ -64,7 +64,10 @@
 //  5. a process-wide root state, for calls made outside any handler. A call on a
 //     goroutine whose chain to its handler goes through a goroutine that has exited
 //     lands here too, and the first such call is logged: pass the request's context to
-//     keep it with its request.
+//     keep it with its request. Instrumented code calls Fork before each go statement,
+//     so an exited goroutine of the user's own code still passes its request on; only
+//     goroutines started by uninstrumented code (a library) that have exited break the
+//     chain.
 //
 // None of this runs on the inert path.
 //

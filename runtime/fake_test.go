@@ -43,7 +43,7 @@ func startCoordinator(t *testing.T) *fakeCoordinator {
 }
 
 // useEnv sets an environment variable for the test and makes the runtime read it.
-func useEnv(t *testing.T, key, value string) {
+func useEnv(t testing.TB, key, value string) {
 	t.Helper()
 	t.Setenv(key, value)
 	reset()

@@ -135,7 +135,7 @@ func TestOrphanGoroutine(t *testing.T) {
 				close(done)
 			}()
 		}()
-		waitExited(t)
+		waitGone(t, "TestOrphanGoroutine.func2.1()")
 		close(started)
 		<-done
 	})
@@ -159,17 +159,17 @@ func TestOrphanGoroutine(t *testing.T) {
 	}
 }
 
-// waitExited gives a just-started goroutine that only starts another the time to
-// exit, by yielding until no goroutine of this test is in the anonymous function.
-func waitExited(t *testing.T) {
+// waitGone gives a just-started goroutine that only starts another the time to exit,
+// by yielding until no goroutine is in the function fn.
+func waitGone(t *testing.T, fn string) {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
-		if !strings.Contains(string(stack(true)), "TestOrphanGoroutine.func2.1()") {
+		if !strings.Contains(string(stack(true)), fn) {
 			return
 		}
 		goruntime.Gosched()
 	}
-	t.Fatal("the intermediate goroutine did not exit")
+	t.Fatalf("no goroutine should be left in %s", fn)
 }
 
 // group starts functions on goroutines of its own, as errgroup.Group does.
@@ -189,4 +189,48 @@ func (g *group) Wait() { g.wg.Wait() }
 func canonicalJSON(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
+}
+
+// TestForkKeepsExitedParents checks that a goroutine that called Fork before its go
+// statement (as instrumented code does) passes its request on to the goroutine it
+// started, even after it has exited.
+func TestForkKeepsExitedParents(t *testing.T) {
+	coord := startCoordinator(t)
+	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "c")
+	})
+	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		started := make(chan struct{})
+		Fork()
+		go func() {
+			Fork()
+			go func() {
+				<-started // the intermediate goroutine has exited
+				resp, err := Get(siteFanA, nil, c.url+"/one")
+				if err == nil {
+					resp.Body.Close()
+				}
+				close(done)
+			}()
+		}()
+		waitGone(t, "TestForkKeepsExitedParents.func2.1()")
+		close(started)
+		<-done
+	})
+	coord.newExecution()
+	resp, err := Get(siteAB, nil, b.url+"/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var eis []string
+	for _, ex := range coord.exchanges() {
+		if ex.path == "/filibuster/create" {
+			eis = append(eis, ex.body["execution_index"].(string))
+		}
+	}
+	if len(eis) != 2 || !strings.HasPrefix(eis[1], strings.TrimSuffix(eis[0], "]")+", [") {
+		t.Errorf("execution indexes %v: want the grandchild's call to extend B's", eis)
+	}
 }

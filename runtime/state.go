@@ -228,6 +228,24 @@ func parseParents(all []byte) map[uint64]uint64 {
 	return parents
 }
 
+// Fork is called by generated code right before each go statement of an instrumented
+// package: the calling goroutine records the request it belongs to, so that the
+// goroutine it starts, and the ones that one starts, find it even after the calling
+// goroutine has exited. Inert, it does nothing.
+func Fork() {
+	if !current().instrumenting() {
+		return
+	}
+	id := goroutineID()
+	if states.known(id) != nil {
+		return
+	}
+	in := states.ancestor(id)
+	states.mu.Lock()
+	states.adopted[id] = in
+	states.mu.Unlock()
+}
+
 // enter records that the current goroutine serves a request with state in, and
 // returns the function that forgets it. A handler that has returned is kept among
 // the adopted goroutines, so that the calls of goroutines it left running still
