@@ -16,10 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"go/ast"
-	"go/constant"
 	"go/token"
-	"go/types"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -31,13 +28,12 @@ import (
 	"github.com/filibuster-go/filibuster-gen/faultmodel"
 	"github.com/filibuster-go/filibuster-gen/rewrite"
 	"golang.org/x/tools/go/packages"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // Code is one error status a service can answer, and where it was found.
 type Code struct {
 	Status int
-	Pos    string // file:line, module-relative
+	Pos    string // file:line, module-relative, of the constant
 }
 
 // Service is one service's fault model.
@@ -47,10 +43,27 @@ type Service struct {
 	Codes   []Code // 500 first, then in order of first appearance
 }
 
+// Unresolved is a status value the analysis could not follow to constants.
+type Unresolved struct {
+	Pos      string   // file:line, module-relative: the call site (or return, or field set) that passes it
+	Expr     string   // the expression passed there
+	Reason   string   // what the value is, that the analysis does not follow
+	Services []string // the services whose handlers reach it
+}
+
+func (u Unresolved) String() string {
+	return fmt.Sprintf("%s: %s: %s (services %s)", u.Pos, u.Expr, u.Reason, strings.Join(u.Services, ", "))
+}
+
 // Report is the result of an analysis.
 type Report struct {
 	Services   []Service
-	Unresolved []string // "file:line: expr": statuses that are not constants
+	Unresolved []Unresolved // sorted by position
+}
+
+// Options are what an analysis adds to the defaults.
+type Options struct {
+	Sinks []Sink // sinks besides DefaultSinks
 }
 
 // Analyze returns the analysis file for the services among the packages cfg names.
@@ -62,8 +75,13 @@ func Analyze(ctx context.Context, cfg rewrite.Config) (*faultmodel.File, error) 
 	return r.File(), nil
 }
 
-// Run analyses the services among the packages cfg names.
+// Run analyses the services among the packages cfg names, with the default sinks.
 func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
+	return RunOptions(ctx, cfg, Options{})
+}
+
+// RunOptions analyses the services among the packages cfg names.
+func RunOptions(ctx context.Context, cfg rewrite.Config, opts Options) (*Report, error) {
 	dir, err := filepath.Abs(orDefault(cfg.Dir, "."))
 	if err != nil {
 		return nil, fmt.Errorf("resolving directory: %w", err)
@@ -72,20 +90,9 @@ func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	l := &loader{ctx: ctx, dir: dir, tags: cfg.Tags, pkgs: make(map[string]*packages.Package)}
-	roots, err := l.load(patterns)
+	l := &loader{ctx: ctx, dir: dir, tags: cfg.Tags, fset: token.NewFileSet()}
+	roots, all, mod, err := l.load(patterns)
 	if err != nil {
-		return nil, err
-	}
-	if len(roots) == 0 {
-		return nil, fmt.Errorf("no packages match %v", patterns)
-	}
-	mod := roots[0].Module
-	if mod == nil {
-		return nil, fmt.Errorf("%s: not in a Go module", dir)
-	}
-	// Load the module's packages that the roots reach, so calls can be followed.
-	if err := l.closure(mod.Path); err != nil {
 		return nil, err
 	}
 
@@ -94,12 +101,10 @@ func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
 		return nil, err
 	}
 
-	a := &analyzer{modDir: mod.Dir, funcs: make(map[*types.Func]*funcInfo)}
-	for _, p := range l.pkgs {
-		a.index(p)
-	}
+	pr := newProgram(l.fset, mod.Dir, all, append(DefaultSinks(), opts.Sinks...))
 	report := &Report{}
 	dirs := make(map[string][]string) // service name -> module-relative package directories
+	unresolved := make(map[miss]map[string]bool)
 	for _, p := range roots {
 		if p.Name != "main" || len(p.GoFiles) == 0 {
 			continue
@@ -114,19 +119,60 @@ func Run(ctx context.Context, cfg rewrite.Config) (*Report, error) {
 		}
 		name := rewrite.ServiceName(rel, cfg.Services)
 		dirs[name] = append(dirs[name], rel)
+
+		roots := pr.roots(p.Types)
+		reached := pr.reach(roots)
+		t := pr.newTracer(reached)
+		for _, fn := range reached {
+			t.sinks(fn)
+		}
+		for _, m := range t.misses {
+			if unresolved[m] == nil {
+				unresolved[m] = make(map[string]bool)
+			}
+			unresolved[m][name] = true
+		}
 		report.Services = append(report.Services, Service{
 			Name:    name,
 			Package: p.PkgPath,
-			Codes:   a.serviceCodes(p),
+			Codes:   pr.codes(roots, t.origins),
 		})
 	}
 	if err := duplicateNames(dirs); err != nil {
 		return nil, err
 	}
 	sort.Slice(report.Services, func(i, j int) bool { return report.Services[i].Name < report.Services[j].Name })
-	report.Unresolved = a.unresolved
-	sort.Strings(report.Unresolved)
+	for m, names := range unresolved {
+		u := Unresolved{Pos: pr.position(m.site.pos), Expr: m.site.expr, Reason: m.reason}
+		for n := range names {
+			u.Services = append(u.Services, n)
+		}
+		sort.Strings(u.Services)
+		report.Unresolved = append(report.Unresolved, u)
+	}
+	sort.Slice(report.Unresolved, func(i, j int) bool {
+		a, b := report.Unresolved[i], report.Unresolved[j]
+		if a.Pos != b.Pos {
+			return lessPos(a.Pos, b.Pos)
+		}
+		if a.Expr != b.Expr {
+			return a.Expr < b.Expr
+		}
+		return a.Reason < b.Reason
+	})
 	return report, nil
+}
+
+// lessPos orders "file:line" positions by file, then line.
+func lessPos(a, b string) bool {
+	fa, la, _ := strings.Cut(a, ":")
+	fb, lb, _ := strings.Cut(b, ":")
+	if fa != fb {
+		return fa < fb
+	}
+	na, _ := strconv.Atoi(la)
+	nb, _ := strconv.Atoi(lb)
+	return na < nb
 }
 
 // orDefault returns s, or def when s is empty.
@@ -165,239 +211,68 @@ type loader struct {
 	ctx  context.Context
 	dir  string
 	tags string
-	pkgs map[string]*packages.Package // by import path
+	fset *token.FileSet
 }
 
-func (l *loader) load(patterns []string) ([]*packages.Package, error) {
+// load loads the packages patterns match and every package of their module they
+// import, transitively, with syntax and types, in one go so that they share one type
+// universe. It returns the matched packages and all of them.
+func (l *loader) load(patterns []string) (roots, all []*packages.Package, mod *packages.Module, err error) {
 	cfg := &packages.Config{
 		Context: l.ctx,
 		Dir:     l.dir,
-		Mode: packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes |
-			packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule,
+		Fset:    l.fset,
+		Mode:    packages.NeedName | packages.NeedImports | packages.NeedDeps | packages.NeedModule,
 	}
 	if l.tags != "" {
 		cfg.BuildFlags = []string{"-tags=" + l.tags}
 	}
-	pkgs, err := packages.Load(cfg, patterns...)
+	// First the import graph, to find the module's packages the roots reach.
+	listed, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, fmt.Errorf("loading packages: %w", err)
+		return nil, nil, nil, fmt.Errorf("loading packages: %w", err)
+	}
+	if len(listed) == 0 {
+		return nil, nil, nil, fmt.Errorf("no packages match %v", patterns)
+	}
+	mod = listed[0].Module
+	if mod == nil {
+		return nil, nil, nil, fmt.Errorf("%s: not in a Go module", l.dir)
+	}
+	isRoot := make(map[string]bool)
+	for _, p := range listed {
+		isRoot[p.PkgPath] = true
+	}
+	var paths []string
+	packages.Visit(listed, func(p *packages.Package) bool {
+		if p.PkgPath == mod.Path || strings.HasPrefix(p.PkgPath, mod.Path+"/") {
+			paths = append(paths, p.PkgPath)
+			return true
+		}
+		return false
+	}, nil)
+	sort.Strings(paths)
+
+	cfg.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes |
+		packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule
+	pkgs, err := packages.Load(cfg, paths...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("loading packages: %w", err)
 	}
 	var msgs []string
 	for _, p := range pkgs {
 		for _, e := range p.Errors {
 			msgs = append(msgs, e.Error())
 		}
-		l.pkgs[p.PkgPath] = p
+		if isRoot[p.PkgPath] {
+			roots = append(roots, p)
+		}
 	}
 	if len(msgs) > 0 {
-		return nil, fmt.Errorf("packages do not build:\n\t%s", strings.Join(msgs, "\n\t"))
+		return nil, nil, nil, fmt.Errorf("packages do not build:\n\t%s", strings.Join(msgs, "\n\t"))
 	}
-	return pkgs, nil
-}
-
-// closure loads, with syntax, every package of module that the loaded packages import,
-// transitively.
-func (l *loader) closure(module string) error {
-	for {
-		var missing []string
-		for _, p := range l.pkgs {
-			for path := range p.Imports {
-				if _, ok := l.pkgs[path]; !ok && (path == module || strings.HasPrefix(path, module+"/")) {
-					missing = append(missing, path)
-				}
-			}
-		}
-		if len(missing) == 0 {
-			return nil
-		}
-		sort.Strings(missing)
-		if _, err := l.load(dedupe(missing)); err != nil {
-			return err
-		}
-	}
-}
-
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// event is, in source order within a function, a status code or a call into the
-// module.
-type event struct {
-	code   Code
-	callee *types.Func // nil for a code
-}
-
-// funcInfo is what one function does, in order; literals inside it count as its own.
-type funcInfo struct {
-	events []event
-}
-
-type analyzer struct {
-	modDir     string
-	funcs      map[*types.Func]*funcInfo
-	order      map[*types.Package][]*types.Func // declaration order per package
-	unresolved []string
-}
-
-// index records the events of every function declared in p.
-func (a *analyzer) index(p *packages.Package) {
-	if a.order == nil {
-		a.order = make(map[*types.Package][]*types.Func)
-	}
-	files := append([]*ast.File(nil), p.Syntax...)
-	sort.Slice(files, func(i, j int) bool {
-		return p.Fset.Position(files[i].Pos()).Filename < p.Fset.Position(files[j].Pos()).Filename
-	})
-	for _, f := range files {
-		for _, decl := range f.Decls {
-			switch d := decl.(type) {
-			case *ast.FuncDecl:
-				fn, ok := p.TypesInfo.Defs[d.Name].(*types.Func)
-				if !ok || d.Body == nil {
-					continue
-				}
-				a.funcs[fn] = a.events(p, d.Body)
-				a.order[p.Types] = append(a.order[p.Types], fn)
-			case *ast.GenDecl:
-				// Package-level variables can hold handler closures.
-				info := a.events(p, d)
-				if len(info.events) > 0 {
-					fn := types.NewFunc(d.Pos(), p.Types, "init", types.NewSignatureType(nil, nil, nil, nil, nil, false))
-					a.funcs[fn] = info
-					a.order[p.Types] = append(a.order[p.Types], fn)
-				}
-			}
-		}
-	}
-}
-
-// events lists the status codes and module calls in n, in source order.
-func (a *analyzer) events(p *packages.Package, n ast.Node) *funcInfo {
-	info := &funcInfo{}
-	ast.Inspect(n, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			// A call, or a function used as a value (a handler registered on a mux):
-			// either way its codes are the service's.
-			if fn, ok := p.TypesInfo.Uses[id].(*types.Func); ok {
-				info.events = append(info.events, event{callee: fn.Origin()})
-			}
-			return true
-		}
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		callee := typeutil.StaticCallee(p.TypesInfo, call)
-		switch {
-		case callee != nil && callee.FullName() == "net/http.Error" && len(call.Args) == 3:
-			a.status(p, info, call.Args[2])
-		case callee != nil && callee.FullName() == "net/http.NotFound":
-			info.events = append(info.events, event{code: Code{Status: 404, Pos: a.pos(p, call.Pos())}})
-		case isWriteHeader(p, call):
-			a.status(p, info, call.Args[0])
-		}
-		return true
-	})
-	return info
-}
-
-// isWriteHeader reports whether call is WriteHeader(code) on a value whose type
-// implements http.ResponseWriter.
-func isWriteHeader(p *packages.Package, call *ast.CallExpr) bool {
-	sel, ok := call.Fun.(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != "WriteHeader" || len(call.Args) != 1 {
-		return false
-	}
-	t := p.TypesInfo.TypeOf(sel.X)
-	rw := responseWriter(p)
-	return t != nil && rw != nil && (types.Implements(t, rw) || types.Implements(types.NewPointer(t), rw))
-}
-
-// responseWriter finds the http.ResponseWriter interface among p's imports.
-func responseWriter(p *packages.Package) *types.Interface {
-	var find func(pkg *types.Package, seen map[*types.Package]bool) *types.Interface
-	find = func(pkg *types.Package, seen map[*types.Package]bool) *types.Interface {
-		if seen[pkg] {
-			return nil
-		}
-		seen[pkg] = true
-		if pkg.Path() == "net/http" {
-			if obj := pkg.Scope().Lookup("ResponseWriter"); obj != nil {
-				iface, _ := obj.Type().Underlying().(*types.Interface)
-				return iface
-			}
-		}
-		for _, imp := range pkg.Imports() {
-			if iface := find(imp, seen); iface != nil {
-				return iface
-			}
-		}
-		return nil
-	}
-	return find(p.Types, make(map[*types.Package]bool))
-}
-
-// status records the status passed as arg, or reports that it is not a constant.
-func (a *analyzer) status(p *packages.Package, info *funcInfo, arg ast.Expr) {
-	tv, ok := p.TypesInfo.Types[arg]
-	if !ok || tv.Value == nil || tv.Value.Kind() != constant.Int {
-		a.unresolved = append(a.unresolved, fmt.Sprintf("%s: %s", a.pos(p, arg.Pos()), types.ExprString(arg)))
-		return
-	}
-	code, exact := constant.Int64Val(tv.Value)
-	if exact && code >= 400 {
-		info.events = append(info.events, event{code: Code{Status: int(code), Pos: a.pos(p, arg.Pos())}})
-	}
-}
-
-func (a *analyzer) pos(p *packages.Package, pos token.Pos) string {
-	position := p.Fset.Position(pos)
-	rel, err := filepath.Rel(a.modDir, position.Filename)
-	if err != nil {
-		rel = position.Filename
-	}
-	return filepath.ToSlash(rel) + ":" + strconv.Itoa(position.Line)
-}
-
-// serviceCodes returns the codes a main package can answer: 500, then every code of
-// its functions, in declaration order, following calls into the module at the point of
-// the call.
-func (a *analyzer) serviceCodes(p *packages.Package) []Code {
-	codes := []Code{{Status: 500, Pos: "(every service)"}}
-	seenCode := map[int]bool{500: true}
-	visited := make(map[*types.Func]bool)
-	var visit func(fn *types.Func)
-	visit = func(fn *types.Func) {
-		if visited[fn] {
-			return
-		}
-		visited[fn] = true
-		info := a.funcs[fn]
-		if info == nil {
-			return
-		}
-		for _, e := range info.events {
-			if e.callee != nil {
-				visit(e.callee)
-				continue
-			}
-			if !seenCode[e.code.Status] {
-				seenCode[e.code.Status] = true
-				codes = append(codes, e.code)
-			}
-		}
-	}
-	for _, fn := range a.order[p.Types] {
-		visit(fn)
-	}
-	return codes
+	sort.Slice(roots, func(i, j int) bool { return roots[i].PkgPath < roots[j].PkgPath })
+	return roots, pkgs, mod, nil
 }
 
 // File is the analysis file of the report: connection refused on every net/http call,

@@ -16,11 +16,20 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden file")
 
-// TestGolden analyses the services of testdata (codes through literals and constants,
-// helpers in the same and in an internal package, codes only in tests, a service with
-// none, an unresolvable code) and compares with testdata/analysis.golden.
+// TestGolden analyses the services of testdata and compares with
+// testdata/analysis.golden: codes through literals and constants (literals), helpers in
+// the same and in an internal package (helpers), helper parameters across packages
+// (crossparam), returns, switches and if branches (returns), maps, slices and arrays of
+// constants (tables), errors.Is and errors.As dispatch (errorsis), gin (ginsvc), echo
+// (echosvc), chi's render (rendersvc), sinks added by a table (customsink, with
+// testdata/sinks.json), codes only in tests (testonly), a service with none (none), and
+// unresolvable values with the call sites that pass them (unresolved).
 func TestGolden(t *testing.T) {
-	r, err := Run(context.Background(), rewrite.Config{Dir: "testdata"})
+	sinks, err := ReadSinks(filepath.Join("testdata", "sinks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunOptions(context.Background(), rewrite.Config{Dir: "testdata"}, Options{Sinks: sinks})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,3 @@
+module example.com/problem
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/go-chi/render
+
+go 1.22
