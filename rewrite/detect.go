@@ -18,6 +18,7 @@ const (
 	KindClient  = "client"  // an outgoing call
 	KindHandler = "handler" // a handler registration or a served handler
 	KindServer  = "server"  // an (*http.Server) method that serves srv.Handler
+	KindLibrary = "library" // a call into a client library that makes HTTP calls inside
 )
 
 // ignoreDirective opts a statement or declaration out of instrumentation.
@@ -32,6 +33,26 @@ const (
 	reasonShadowedPrefix = "the name " // ... is declared in scope
 	reasonNotNetHTTP     = "server not built on net/http: its requests are not reported, and calls to it get no error statuses"
 )
+
+// libraryCalls lists, by (*types.Func).FullName, entry points of client libraries that
+// make their HTTP calls inside: the generator does not rewrite them, net/http's client
+// hook reports the calls they make, attributed to the user's line. Listing them makes
+// --list and the summary show these paths; a library not listed is reached all the same,
+// and shows in run's list of sites seen.
+var libraryCalls = map[string]bool{}
+
+func init() {
+	for _, m := range []string{"Get", "Head", "Post", "Put", "Patch", "Delete", "Options", "Send", "Execute"} {
+		libraryCalls["(*github.com/go-resty/resty/v2.Request)."+m] = true
+	}
+	for _, m := range []string{"Do", "Get", "Head", "Post", "PostForm"} {
+		libraryCalls["(*github.com/hashicorp/go-retryablehttp.Client)."+m] = true
+		libraryCalls["github.com/hashicorp/go-retryablehttp."+m] = true
+	}
+}
+
+// reasonLibraryNoHooks is why a library call is not instrumented when net/http is not.
+const reasonLibraryNoHooks = "call into a client library: reached only when net/http is instrumented"
 
 // otherServers lists, by (*types.Func).FullName, the servers of frameworks not built on
 // net/http, which neither the generator nor net/http's hooks can instrument: each call
@@ -384,6 +405,18 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 	name := callee.FullName()
 	if otherServers[name] {
 		s.skip(s.newSite(call.Pos(), fn, name, KindServer), reasonNotNetHTTP)
+		return
+	}
+	if libraryCalls[name] {
+		// At the call's parenthesis: the line a stack trace gives for a call at the
+		// end of a chain that spans lines, which is how the hook names the call.
+		site := s.newSite(call.Lparen, fn, name, KindLibrary)
+		if !s.hooks {
+			s.skip(site, reasonLibraryNoHooks)
+			return
+		}
+		site.Instrumented, site.Via = true, ViaClientHook
+		s.out.sites = append(s.out.sites, site)
 		return
 	}
 	f, ok := forms[name]

@@ -176,6 +176,7 @@ var skipLabels = []struct{ prefix, one, many string }{
 	{reasonFuncValue, "function value", "function values"},
 	{reasonShadowedPrefix, "name clash", "name clashes"},
 	{reasonNotNetHTTP, "server not on net/http", "servers not on net/http"},
+	{reasonLibraryNoHooks, "library call", "library calls"},
 	{"", "other", "other"},
 }
 

@@ -4,9 +4,15 @@ go 1.26.0
 
 require (
 	github.com/filibuster-go/filibuster-gen v0.0.0
+	github.com/go-resty/resty/v2 v2.0.0
+	github.com/hashicorp/go-retryablehttp v0.0.0
 	github.com/valyala/fasthttp v0.0.0
 )
 
 replace github.com/filibuster-go/filibuster-gen => ../
 
-replace github.com/valyala/fasthttp => ./_fakes/fasthttp
+replace (
+	github.com/go-resty/resty/v2 => ./_fakes/resty
+	github.com/hashicorp/go-retryablehttp => ./_fakes/retryablehttp
+	github.com/valyala/fasthttp => ./_fakes/fasthttp
+)
