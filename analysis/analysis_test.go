@@ -180,3 +180,54 @@ func serviceNames(r *Report) []string {
 	}
 	return names
 }
+
+// TestSinkTable checks that customsink answers nothing but 500 without its sink table,
+// and that a malformed table is refused with the entry named.
+func TestSinkTable(t *testing.T) {
+	r, err := Run(context.Background(), rewrite.Config{Dir: "testdata", Patterns: []string{"./customsink"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Services) != 1 || len(r.Services[0].Codes) != 1 {
+		t.Errorf("without the sink table: %v, want only 500", r.Services)
+	}
+	for _, bad := range []string{
+		`[{"function": "a.F", "field": "a.T.F"}]`,
+		`[{"status_arg": 1}]`,
+		`[{"field": "T.F"}]`,
+		`[{"function": "a.F", "status": 4040}]`,
+		`[{"function": "a.F", "arg": 1}]`,
+	} {
+		if _, err := ParseSinks([]byte(bad)); err == nil {
+			t.Errorf("ParseSinks(%s): no error", bad)
+		}
+	}
+}
+
+// TestMixedExample checks the services of examples/mixed, written with chi, gin, echo
+// and net/http, against the statuses their code answers. It needs the example's
+// dependencies in the module cache.
+func TestMixedExample(t *testing.T) {
+	r, err := Run(context.Background(), rewrite.Config{Dir: filepath.Join("..", "examples", "mixed")})
+	if err != nil {
+		t.Skipf("examples/mixed does not load here: %v", err)
+	}
+	got := make(map[string][]int)
+	for _, s := range r.Services {
+		for _, c := range s.Codes {
+			got[s.Name] = append(got[s.Name], c.Status)
+		}
+	}
+	want := map[string][]int{
+		"accounts": {500, 404},
+		"gateway":  {500, 400, 503, 404, 409},
+		"ledger":   {500, 400, 409},
+		"notify":   {500, 400},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("codes %v, want %v", got, want)
+	}
+	if len(r.Unresolved) > 0 {
+		t.Errorf("unresolved: %v", r.Unresolved)
+	}
+}

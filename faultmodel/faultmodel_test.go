@@ -94,3 +94,44 @@ func TestDefault(t *testing.T) {
 		t.Errorf("unexpected default: %s", data)
 	}
 }
+
+// TestMerge checks that an included file adds statuses to a service's rule once, adds
+// rules of its own whole, and refuses a rule of the same name with another pattern.
+func TestMerge(t *testing.T) {
+	base, err := Parse([]byte(`{"net/http": {"pattern": "net/http\\.", "exceptions": [{"name": "syscall.ECONNREFUSED"}],
+		"errors": [{"service_name": "^orders$", "types": [{"return_value": {"status_code": "500"}}]}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := Parse([]byte(`{
+		"net/http": {"pattern": "net/http\\.", "exceptions": [{"name": "syscall.ECONNREFUSED"}],
+			"errors": [
+				{"service_name": "^orders$", "types": [{"return_value": {"status_code": "500"}}, {"return_value": {"status_code":"409"}}]},
+				{"service_name": "^payments$", "types": [{"return_value": {"status_code": "402"}}]}]},
+		"python.requests": {"pattern": "requests\\.(get|put|post|head)", "exceptions": [{"name": "requests.exceptions.ConnectionError"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := base.Merge(inc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"net/http":{"pattern":"net/http\\.","exceptions":[{"name":"syscall.ECONNREFUSED"}],"errors":[` +
+		`{"service_name":"^orders$","types":[{"return_value":{"status_code":"500"}},{"return_value":{"status_code":"409"}}]},` +
+		`{"service_name":"^payments$","types":[{"return_value":{"status_code":"402"}}]}]},` +
+		`"python.requests":{"pattern":"requests\\.(get|put|post|head)","exceptions":[{"name":"requests.exceptions.ConnectionError"}]}}`
+	if string(got) != want {
+		t.Errorf("merged:\n%s\nwant\n%s", got, want)
+	}
+
+	other, err := Parse([]byte(`{"net/http": {"pattern": "http\\."}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := base.Merge(other); err == nil || !strings.Contains(err.Error(), `"net/http"`) {
+		t.Errorf("merging another pattern under one name: error %v, want one naming the rule", err)
+	}
+}
