@@ -17,7 +17,7 @@ type site struct {
 	File         string `json:"file"`
 	Line         int    `json:"line"`
 	Callee       string `json:"callee"`
-	Kind         string `json:"kind"` // client, handler or server
+	Kind         string `json:"kind"` // client, library, handler or server
 	Instrumented bool   `json:"instrumented"`
 	Reason       string `json:"reason"`
 }
@@ -233,11 +233,12 @@ func (r *report) printSites(w io.Writer) {
 	}
 }
 
-// siteSummary counts the call sites and handlers found and instrumented.
+// siteSummary counts the call sites (calls into client libraries included) and
+// handlers (and servers) found and instrumented.
 func siteSummary(sites []site) string {
 	var calls, callsIn, handlers, handlersIn int
 	for _, s := range sites {
-		if s.Kind == "client" {
+		if s.Kind == "client" || s.Kind == "library" {
 			calls++
 			if s.Instrumented {
 				callsIn++
