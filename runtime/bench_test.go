@@ -132,3 +132,31 @@ func BenchmarkActiveCall(b *testing.B) {
 		resp.Body.Close()
 	}
 }
+
+// BenchmarkCallOnFreshGoroutine measures an instrumented call made outside any handler,
+// on a new goroutine each time, among a thousand idle goroutines, as in a test suite
+// whose parallel tests call services (go-github's): no goroutine's ancestry needs
+// tracing when no request is being served.
+//
+//	go test -run '^$' -bench CallOnFreshGoroutine -benchmem ./runtime
+func BenchmarkCallOnFreshGoroutine(b *testing.B) {
+	startCoordinator(b)
+	stop := make(chan struct{})
+	defer close(stop)
+	for i := 0; i < 1000; i++ {
+		go func() { <-stop }()
+	}
+	c := stubClient()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			req, _ := http.NewRequest("GET", "http://127.0.0.1:1/x", nil)
+			if resp, err := ClientDo(siteRoot, nil, c, req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		<-done
+	}
+}

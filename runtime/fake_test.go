@@ -22,7 +22,7 @@ type exchange struct {
 // when set, decides the extra keys of each create answer from the create payload and
 // its generated id.
 type fakeCoordinator struct {
-	t     *testing.T
+	t     testing.TB
 	mu    sync.Mutex
 	log   []exchange
 	seen  map[string]bool // services that asked new-test-execution in this execution
@@ -33,7 +33,7 @@ type fakeCoordinator struct {
 }
 
 // startCoordinator starts a fake coordinator and points the runtime at it.
-func startCoordinator(t *testing.T) *fakeCoordinator {
+func startCoordinator(t testing.TB) *fakeCoordinator {
 	t.Helper()
 	c := &fakeCoordinator{t: t, seen: make(map[string]bool)}
 	srv := httptest.NewServer(c)

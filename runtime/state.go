@@ -50,14 +50,19 @@ type processState struct {
 	goroutines map[uint64]*incoming // the handlers running, by goroutine
 	// adopted holds, by goroutine, the state of goroutines that were found to descend
 	// from a handler, and of handlers that have returned (their goroutines' children
-	// may still call); orphan marks goroutines that descend from none.
-	adopted map[uint64]*incoming
+	// may still call); orphaned holds the goroutines found to descend from none.
+	adopted  map[uint64]*incoming
+	orphaned map[uint64]bool
 	root    *incoming
 	orphans atomic.Bool // an orphaned call has been logged
 }
 
-// orphan marks, in processState.adopted, a goroutine that no handler started.
+// orphan stands for the state of a goroutine that no handler started.
 var orphan = &incoming{}
+
+// maxTraced is the number of goroutines above which the ancestry of a goroutine whose
+// parent serves no request is not traced through every goroutine's stack trace.
+const maxTraced = 1000
 
 // serviceState is one service's clocks, by request id, and execution-index counters,
 // by request id and incoming execution index.
@@ -87,6 +92,7 @@ func newProcessState() *processState {
 		services:   make(map[string]*serviceState),
 		goroutines: make(map[uint64]*incoming),
 		adopted:    make(map[uint64]*incoming),
+		orphaned:   make(map[uint64]bool),
 		root:       &incoming{requestID: newRequestID()},
 	}
 }
@@ -97,6 +103,7 @@ func (p *processState) reset() {
 	p.services = make(map[string]*serviceState)
 	p.goroutines = make(map[uint64]*incoming)
 	p.adopted = make(map[uint64]*incoming)
+	p.orphaned = make(map[uint64]bool)
 	p.root = &incoming{requestID: newRequestID()}
 	p.orphans.Store(false)
 }
@@ -127,10 +134,19 @@ func (p *processState) lookup(scope any, req *http.Request) *incoming {
 		return p.orRoot(in)
 	}
 	in := p.ancestor(id)
-	p.mu.Lock()
-	p.adopted[id] = in
-	p.mu.Unlock()
+	p.remember(id, in)
 	return p.orRoot(in)
+}
+
+// remember records what ancestor found for goroutine id.
+func (p *processState) remember(id uint64, in *incoming) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in == orphan {
+		p.orphaned[id] = true
+	} else {
+		p.adopted[id] = in
+	}
 }
 
 // known returns the state recorded for goroutine id, orphan included, or nil.
@@ -140,7 +156,13 @@ func (p *processState) known(id uint64) *incoming {
 	if in := p.goroutines[id]; in != nil {
 		return in
 	}
-	return p.adopted[id]
+	if in := p.adopted[id]; in != nil {
+		return in
+	}
+	if p.orphaned[id] {
+		return orphan
+	}
+	return nil
 }
 
 // orRoot returns in, or the root state for an orphan.
@@ -160,6 +182,15 @@ func (p *processState) orRoot(in *incoming) *incoming {
 // (this stops the world for a moment, once per goroutine). A chain through a goroutine
 // that has exited is lost: the call is logged once and belongs to no request.
 func (p *processState) ancestor(id uint64) *incoming {
+	p.mu.Lock()
+	none := len(p.goroutines) == 0 && len(p.adopted) == 0
+	p.mu.Unlock()
+	if none {
+		// No request is being served or was served in this execution: there is
+		// nothing to find (a test making calls on goroutines of its own, thousands of
+		// them, must not pay for stack traces).
+		return orphan
+	}
 	parent := createdBy(stack(false))
 	var parents map[uint64]uint64
 	for hops := 0; parent != 0 && hops < 1000; hops++ {
@@ -167,6 +198,16 @@ func (p *processState) ancestor(id uint64) *incoming {
 			return in
 		}
 		if parents == nil {
+			if n := goruntime.NumGoroutine(); n > maxTraced {
+				// Every goroutine's stack trace would cost too much; the direct
+				// parent was the cheap chance.
+				if p.orphans.CompareAndSwap(false, true) {
+					log.Printf("filibuster: a call was made on goroutine %d, whose parent goroutine %d serves no request, "+
+						"among %d goroutines: its ancestry is not traced and it is attributed to no request "+
+						"(pass the request's context to the call to keep it; logged once)", id, parent, n)
+				}
+				return orphan
+			}
 			parents = parseParents(stack(true))
 		}
 		next, alive := parents[parent]
@@ -240,10 +281,7 @@ func Fork() {
 	if states.known(id) != nil {
 		return
 	}
-	in := states.ancestor(id)
-	states.mu.Lock()
-	states.adopted[id] = in
-	states.mu.Unlock()
+	states.remember(id, states.ancestor(id))
 }
 
 // enter records that the current goroutine serves a request with state in, and
@@ -276,6 +314,7 @@ func (p *processState) newTestExecution(service string) {
 	defer p.mu.Unlock()
 	p.services[service] = newServiceState()
 	p.adopted = make(map[uint64]*incoming)
+	p.orphaned = make(map[uint64]bool)
 }
 
 // advance computes a call's vector clock and execution index for service and key:
