@@ -53,8 +53,8 @@ type processState struct {
 	// may still call); orphaned holds the goroutines found to descend from none.
 	adopted  map[uint64]*incoming
 	orphaned map[uint64]bool
-	root    *incoming
-	orphans atomic.Bool // an orphaned call has been logged
+	root     *incoming
+	orphans  atomic.Bool // an orphaned call has been logged
 }
 
 // orphan stands for the state of a goroutine that no handler started.
