@@ -94,7 +94,7 @@ func hookServe(h http.Handler, w http.ResponseWriter, r *http.Request) {
 // made it, so it is still reported, under a site that says where it came from.
 func librarySite() Site {
 	u := user.Load()
-	var pcs [64]uintptr
+	var pcs [128]uintptr
 	n := goruntime.Callers(3, pcs[:])
 	frames := goruntime.CallersFrames(pcs[:n])
 	var first *goruntime.Frame // the innermost frame outside net/http and the runtime
