@@ -1,15 +1,19 @@
 // Package analysis derives each service's fault model from its Go source: the error
-// statuses its handlers can answer, found by type, which a coordinator then injects on
-// the calls that reach it (protocol.md §5).
+// statuses its handlers can answer, which a coordinator then injects on the calls that
+// reach it (protocol.md §5).
 //
 // Each main package is a service, named as the generator names it, except those the
 // generator leaves alone: main packages that import the filibuster runtime (functional
 // tests) and those matching Config.Exclude. Two services with one name are an error.
-// Its codes are the
-// constants and literals of at least 400 passed to http.Error, to WriteHeader on any
-// http.ResponseWriter, and http.NotFound's 404, in the main package and in every package
-// of the same module it calls into (test files excluded), plus 500, which any service
-// can answer. http.Redirect is not an error.
+//
+// A service's codes are 500, which any service can answer, and the statuses of at least
+// 400 that reach a sink (DefaultSinks: http.Error, WriteHeader on any
+// http.ResponseWriter, http.NotFound, gin's and echo's responders, echo's HTTPError,
+// chi's render.Status; more from a sink table) in the functions the main package
+// reaches. A status is followed on the SSA form of the module's packages back to its
+// constants: through helpers' parameters and results in any package of the module,
+// variables, branches, struct fields, and maps, slices and arrays filled with constants.
+// docs/analysis.md says what is and is not followed.
 package analysis
 
 import (

@@ -35,7 +35,8 @@ type Sink struct {
 // DefaultSinks are the sinks of net/http, gin, echo and chi's render package. WriteHeader
 // on any http.ResponseWriter, called through the interface or on a type of another
 // module that implements it, is a sink too, found by type rather than listed here.
-// http.Redirect and gin's Redirect are not: they answer 3xx.
+// http.Redirect and gin's Redirect are not: they answer 3xx. gin's Bind methods are sinks
+// of 400, which they answer when the request does not bind.
 func DefaultSinks() []Sink {
 	sinks := []Sink{
 		{Function: "net/http.Error", Arg: 2},
@@ -51,6 +52,10 @@ func DefaultSinks() []Sink {
 		"AbortWithStatus", "AbortWithStatusJSON", "AbortWithStatusPureJSON", "AbortWithError",
 	} {
 		sinks = append(sinks, Sink{Function: "(*github.com/gin-gonic/gin.Context)." + m, Arg: 0})
+	}
+	// gin's Bind methods answer 400 themselves when the request does not bind.
+	for _, m := range []string{"Bind", "BindJSON", "BindXML", "BindQuery", "BindYAML", "BindTOML", "BindHeader", "BindUri", "MustBindWith"} {
+		sinks = append(sinks, Sink{Function: "(*github.com/gin-gonic/gin.Context)." + m, Status: 400})
 	}
 	for _, m := range []string{
 		"JSON", "JSONPretty", "JSONBlob", "JSONP", "JSONPBlob", "String", "HTML", "HTMLBlob",

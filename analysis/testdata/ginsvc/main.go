@@ -1,5 +1,5 @@
 // Command ginsvc is a gin service: its statuses are the code arguments of the
-// context's responders (Redirect and 2xx are not errors).
+// context's responders (Redirect and 2xx are not errors), and the 400 its Bind methods answer.
 package main
 
 import (
@@ -20,7 +20,7 @@ func main() {
 func getAccount(c *gin.Context) {
 	switch c.Param("id") {
 	case "":
-		c.String(http.StatusBadRequest, "no id")
+		c.String(http.StatusPreconditionRequired, "no If-Match")
 	case "gone":
 		c.AbortWithStatus(http.StatusGone)
 	case "xml":
@@ -37,7 +37,11 @@ func getAccount(c *gin.Context) {
 }
 
 func pay(c *gin.Context) {
-	if c.Param("card") == "" {
+	var req struct{ Card string }
+	if err := c.BindJSON(&req); err != nil {
+		return // gin has answered 400
+	}
+	if req.Card == "" {
 		c.AbortWithError(http.StatusUnauthorized, errors.New("no card"))
 		return
 	}
