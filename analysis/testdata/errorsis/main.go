@@ -1,5 +1,6 @@
 // Command errorsis answers codes chosen by errors.Is and errors.As: a constant per
-// branch, and the code field of an error type set with constants.
+// branch, the code field of an error type set with constants, and a method called
+// through an interface.
 package main
 
 import (
@@ -20,6 +21,14 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Msg }
 
+// statusCoder is an error that knows its status.
+type statusCoder interface{ StatusCode() int }
+
+type quotaError struct{}
+
+func (quotaError) Error() string   { return "quota" }
+func (quotaError) StatusCode() int { return http.StatusTooManyRequests }
+
 func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, book(r))
@@ -35,6 +44,8 @@ func book(r *http.Request) error {
 		return errBlocked
 	case "/early":
 		return &apiError{Code: http.StatusTooEarly, Msg: "too early"}
+	case "/quota":
+		return quotaError{}
 	}
 	return nil
 }
@@ -42,6 +53,7 @@ func book(r *http.Request) error {
 func respond(w http.ResponseWriter, err error) {
 	var status int
 	var ae *apiError
+	var sc statusCoder
 	switch {
 	case err == nil:
 		return
@@ -51,6 +63,8 @@ func respond(w http.ResponseWriter, err error) {
 		status = http.StatusForbidden
 	case errors.As(err, &ae):
 		status = ae.Code
+	case errors.As(err, &sc):
+		status = sc.StatusCode()
 	default:
 		status = http.StatusInternalServerError
 	}
