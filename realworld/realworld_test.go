@@ -150,6 +150,11 @@ func TestNothingReported(t *testing.T) {
 	if r.nothingReported() || !r.passed() {
 		t.Errorf("nothing instrumented, nothing reported: nothingReported %v, passed %v", r.nothingReported(), r.passed())
 	}
+	// Handlers alone have nothing to report in a library's own tests.
+	r.Sites = []site{{Kind: "handler", Instrumented: true}}
+	if r.nothingReported() || !r.passed() {
+		t.Errorf("handlers only, nothing reported: nothingReported %v, passed %v", r.nothingReported(), r.passed())
+	}
 }
 
 func TestRaceRegressions(t *testing.T) {
