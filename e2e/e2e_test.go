@@ -68,38 +68,9 @@ func TestShop(t *testing.T) {
 	defer cancel()
 
 	t.Run("broken", func(t *testing.T) {
-		app, err := Prepare(ctx, BuildOptions{Dir: filepath.Join("..", "examples", "shop-broken")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer app.Close()
-		ce := filepath.Join(t.TempDir(), "counterexample.json")
-		var progress bytes.Buffer
-		summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, CounterexampleFile: ce, Progress: &progress})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !summary.Failed {
-			t.Fatalf("exploring shop-broken passed (%d executions); want the planted bug found", summary.ExecutionsRan)
-		}
-		lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
-		last := lines[len(lines)-1]
-		if !strings.Contains(last, "FAILED") || !strings.Contains(last, "/reservations/res-") {
+		last := findsBug(ctx, t, "shop-broken")
+		if !strings.Contains(last, "/reservations/res-") {
 			t.Errorf("the failing execution does not fault the DELETE of the reservation: %s", last)
-		}
-		before, err := os.ReadFile(ce)
-		if err != nil {
-			t.Fatalf("no counterexample written: %v", err)
-		}
-		replay, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, Replay: ce, CounterexampleFile: ce})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !replay.Failed || len(replay.Unreached) > 0 {
-			t.Errorf("replay: failed %t, unreached %v; want the failure reproduced with every fault landing", replay.Failed, replay.Unreached)
-		}
-		if after, _ := os.ReadFile(ce); !bytes.Equal(before, after) {
-			t.Error("the replayed counterexample file was rewritten")
 		}
 	})
 
@@ -171,30 +142,8 @@ func TestMixed(t *testing.T) {
 	defer cancel()
 
 	t.Run("broken", func(t *testing.T) {
-		app, err := Prepare(ctx, BuildOptions{Dir: filepath.Join("..", "examples", "mixed-broken")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer app.Close()
-		ce := filepath.Join(t.TempDir(), "counterexample.json")
-		var progress bytes.Buffer
-		summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, CounterexampleFile: ce, Progress: &progress})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !summary.Failed {
-			t.Fatalf("exploring mixed-broken passed (%d executions); want the bug behind the resty call found", summary.ExecutionsRan)
-		}
-		lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
-		if last := lines[len(lines)-1]; !strings.Contains(last, "on ledger POST ") {
+		if last := findsBug(ctx, t, "mixed-broken"); !strings.Contains(last, "on ledger POST ") {
 			t.Errorf("the failing execution does not fault the resty call to ledger: %s", last)
-		}
-		replay, err := app.Explore(ctx, ExploreOptions{DynamicReduction: true, Replay: ce})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !replay.Failed {
-			t.Error("replaying the counterexample passed; want the failure reproduced")
 		}
 	})
 
@@ -251,4 +200,46 @@ func TestMixed(t *testing.T) {
 			t.Errorf("calls reported from %d sites (%v); want the OpenAPI client's, resty's and retryablehttp's", len(sites), sites)
 		}
 	})
+}
+
+// findsBug explores the broken example app with dynamic reduction and checks that an
+// execution fails, that its counterexample replays the failure with every fault landing,
+// and that the replay leaves the file as it was. It returns the failing execution's
+// progress line.
+func findsBug(ctx context.Context, t *testing.T, app string) string {
+	t.Helper()
+	a, err := Prepare(ctx, BuildOptions{Dir: filepath.Join("..", "examples", app)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ce := filepath.Join(t.TempDir(), "counterexample.json")
+	var progress bytes.Buffer
+	summary, err := a.Explore(ctx, ExploreOptions{DynamicReduction: true, CounterexampleFile: ce, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !summary.Failed {
+		t.Fatalf("exploring %s passed (%d executions); want the planted bug found", app, summary.ExecutionsRan)
+	}
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, "FAILED") {
+		t.Errorf("the last progress line is not the failing execution's: %s", last)
+	}
+	before, err := os.ReadFile(ce)
+	if err != nil {
+		t.Fatalf("no counterexample written: %v", err)
+	}
+	replay, err := a.Explore(ctx, ExploreOptions{DynamicReduction: true, Replay: ce, CounterexampleFile: ce})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !replay.Failed || len(replay.Unreached) > 0 {
+		t.Errorf("replay: failed %t, unreached %v; want the failure reproduced with every fault landing", replay.Failed, replay.Unreached)
+	}
+	if after, _ := os.ReadFile(ce); !bytes.Equal(before, after) {
+		t.Error("the replayed counterexample file was rewritten")
+	}
+	return last
 }
