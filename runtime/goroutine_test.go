@@ -117,15 +117,46 @@ func TestGoroutinesBelongToTheirRequest(t *testing.T) {
 // TestOrphanGoroutine checks that a call on a goroutine whose parent goroutine has
 // exited is attributed to no request, and that this is logged once.
 func TestOrphanGoroutine(t *testing.T) {
-	coord := startCoordinator(t)
 	logs := captureLog(t)
+	eis := grandchildCall(t, false)
+	if len(eis) != 2 || strings.Count(eis[1], "[") != 2 {
+		t.Errorf("execution indexes %v: want the orphan's to be a root call", eis)
+	}
+	if !strings.Contains(logs.String(), "attributed to no request") {
+		t.Errorf("the orphaned call was not logged:\n%s", logs)
+	}
+}
+
+// TestForkKeepsExitedParents checks that a goroutine that called Fork before its go
+// statement (as instrumented code does) passes its request on to the goroutine it
+// started, even after it has exited.
+func TestForkKeepsExitedParents(t *testing.T) {
+	eis := grandchildCall(t, true)
+	if len(eis) != 2 || !strings.HasPrefix(eis[1], strings.TrimSuffix(eis[0], "]")+", [") {
+		t.Errorf("execution indexes %v: want the grandchild's call to extend B's", eis)
+	}
+}
+
+// grandchildCall has A call B, whose handler starts a goroutine that starts another and
+// exits; the second then calls C. With fork, each goroutine calls Fork before its go
+// statement, as instrumented code does. It returns the execution indexes of the calls
+// reported: A's to B, and the grandchild's to C.
+func grandchildCall(t *testing.T, fork bool) []string {
+	t.Helper()
+	coord := startCoordinator(t)
 	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "c")
 	})
 	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
 		done := make(chan struct{})
 		started := make(chan struct{})
+		if fork {
+			Fork()
+		}
 		go func() {
+			if fork {
+				Fork()
+			}
 			go func() {
 				<-started // the intermediate goroutine has exited
 				resp, err := Get(siteFanA, nil, c.url+"/one")
@@ -135,7 +166,7 @@ func TestOrphanGoroutine(t *testing.T) {
 				close(done)
 			}()
 		}()
-		waitGone(t, "TestOrphanGoroutine.func2.1()")
+		waitGone(t, "grandchildCall.func2.1()")
 		close(started)
 		<-done
 	})
@@ -151,12 +182,7 @@ func TestOrphanGoroutine(t *testing.T) {
 			eis = append(eis, ex.body["execution_index"].(string))
 		}
 	}
-	if len(eis) != 2 || strings.Count(eis[1], "[") != 2 {
-		t.Errorf("execution indexes %v: want the orphan's to be a root call", eis)
-	}
-	if !strings.Contains(logs.String(), "attributed to no request") {
-		t.Errorf("the orphaned call was not logged:\n%s", logs)
-	}
+	return eis
 }
 
 // waitGone gives a just-started goroutine that only starts another the time to exit,
@@ -189,48 +215,4 @@ func (g *group) Wait() { g.wg.Wait() }
 func canonicalJSON(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
-}
-
-// TestForkKeepsExitedParents checks that a goroutine that called Fork before its go
-// statement (as instrumented code does) passes its request on to the goroutine it
-// started, even after it has exited.
-func TestForkKeepsExitedParents(t *testing.T) {
-	coord := startCoordinator(t)
-	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "c")
-	})
-	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
-		done := make(chan struct{})
-		started := make(chan struct{})
-		Fork()
-		go func() {
-			Fork()
-			go func() {
-				<-started // the intermediate goroutine has exited
-				resp, err := Get(siteFanA, nil, c.url+"/one")
-				if err == nil {
-					resp.Body.Close()
-				}
-				close(done)
-			}()
-		}()
-		waitGone(t, "TestForkKeepsExitedParents.func2.1()")
-		close(started)
-		<-done
-	})
-	coord.newExecution()
-	resp, err := Get(siteAB, nil, b.url+"/b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	var eis []string
-	for _, ex := range coord.exchanges() {
-		if ex.path == "/filibuster/create" {
-			eis = append(eis, ex.body["execution_index"].(string))
-		}
-	}
-	if len(eis) != 2 || !strings.HasPrefix(eis[1], strings.TrimSuffix(eis[0], "]")+", [") {
-		t.Errorf("execution indexes %v: want the grandchild's call to extend B's", eis)
-	}
 }
