@@ -170,6 +170,7 @@ func TestMixed(t *testing.T) {
 		// Every service is reached: the callers through their libraries, the callees
 		// through their frameworks.
 		sites := make(map[string]bool)
+		ids := make(map[string]string) // "file:line" -> the site id the runtime reported
 		targets := make(map[string]bool)
 		for _, line := range strings.Split(trace.String(), "\n") {
 			var x struct {
@@ -180,7 +181,9 @@ func TestMixed(t *testing.T) {
 				continue
 			}
 			if x.Path == "/filibuster/create" {
-				sites[fmt.Sprintf("%v:%v", x.Request["callsite_file"], x.Request["callsite_line"])] = true
+				at := fmt.Sprintf("%v:%v", x.Request["callsite_file"], x.Request["callsite_line"])
+				sites[at] = true
+				ids[at], _ = x.Request["full_traceback"].(string)
 			}
 			if t, ok := x.Request["target_service_name"].(string); ok {
 				targets[t] = true
@@ -198,6 +201,33 @@ func TestMixed(t *testing.T) {
 		}
 		if len(sites) < 3 {
 			t.Errorf("calls reported from %d sites (%v); want the OpenAPI client's, resty's and retryablehttp's", len(sites), sites)
+		}
+		// The library calls the generator lists (resty's, retryablehttp's) are
+		// reported under the ids of its manifest.
+		data, err := os.ReadFile(filepath.Join(app.WorkDir, "generated", "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var manifest []struct {
+			ID, File, Kind string
+			Line           int
+		}
+		if err := json.Unmarshal(data, &manifest); err != nil {
+			t.Fatal(err)
+		}
+		listed := 0
+		for _, m := range manifest {
+			if m.Kind != "library" {
+				continue
+			}
+			listed++
+			at := fmt.Sprintf("%s:%d", m.File, m.Line)
+			if ids[at] != m.ID {
+				t.Errorf("library call at %s reported with id %q, the manifest says %q", at, ids[at], m.ID)
+			}
+		}
+		if listed != 2 {
+			t.Errorf("the manifest lists %d library calls, want resty's and retryablehttp's", listed)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"strings"
 
+	"github.com/filibuster-go/filibuster-gen/runtime"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/types/typeutil"
 )
@@ -411,6 +412,7 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		// At the call's parenthesis: the line a stack trace gives for a call at the
 		// end of a chain that spans lines, which is how the hook names the call.
 		site := s.newSite(call.Lparen, fn, name, KindLibrary)
+		site.ID = runtime.LibrarySiteID(site.File, site.Line) // the id the hook reports
 		if !s.hooks {
 			s.skip(site, reasonLibraryNoHooks)
 			return

@@ -88,8 +88,8 @@ func hookServe(h http.Handler, w http.ResponseWriter, r *http.Request) {
 // librarySite returns the site of a call made inside a library: the innermost frame of
 // the calling goroutine's stack that is in the user's module and not in a generated
 // file (the user's call of a generated client's method). Its id is derived from
-// that frame's module-relative file, line and function, so it is the same in every
-// execution and every build of the same source. A call with no user frame on its
+// that frame's module-relative file and line (LibrarySiteID), so it is the same in
+// every execution and every build of the same source. A call with no user frame on its
 // goroutine (a library's own goroutine) gets the site of the library function that
 // made it, so it is still reported, under a site that says where it came from.
 func librarySite() Site {
@@ -136,9 +136,16 @@ const runtimePkg = "github.com/filibuster-go/filibuster-gen/runtime"
 
 // siteOf is the site of frame f, in file (module-relative, slash-separated).
 func siteOf(f goruntime.Frame, file string) Site {
+	return Site{ID: LibrarySiteID(file, f.Line), File: file, Line: f.Line, Func: f.Function}
+}
+
+// LibrarySiteID is the static id of the calls made inside libraries from line of file
+// (module-relative, slash-separated) of the user's module. The generator gives the same
+// id to the library calls it lists, so its manifest names the sites the runtime reports.
+func LibrarySiteID(file string, line int) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "library\x00%s\x00%d\x00%s", file, f.Line, f.Function)
-	return Site{ID: hex.EncodeToString(h.Sum(nil)[:16]), File: file, Line: f.Line, Func: f.Function}
+	fmt.Fprintf(h, "library\x00%s\x00%d", file, line)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // relFile returns the module-relative path of file, a source file of package pkg.
