@@ -107,6 +107,35 @@ func main() {
 	lib.Run(*addr, func(w io.Writer, path string) { io.WriteString(w, "hello from backend") })
 }
 `)
+	// A package that is no service, with a test of its own: its test binary installs
+	// the hooks too.
+	writeFile(t, filepath.Join(app, "calls", "calls.go"), `// Package calls calls a service through the library.
+package calls
+
+import "example.com/lib"
+
+// Hello fetches base's /hello.
+func Hello(base string) (string, error) {
+	return (&lib.Client{Base: base}).Fetch("/hello") // line 8
+}
+`)
+	writeFile(t, filepath.Join(app, "calls", "calls_test.go"), `package calls
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestHello(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") }))
+	defer srv.Close()
+	if got, err := Hello(srv.URL); got != "hi" || err != nil {
+		t.Fatalf("Hello: %q, %v", got, err)
+	}
+}
+`)
 	plan, err := Build(context.Background(), Config{Dir: app})
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +180,18 @@ func main() {
 	}
 	if len(received) != 1 || received[0]["target_service_name"] != "backend" {
 		t.Errorf("request_received = %v, want one from backend (served through the framework)", received)
+	}
+
+	// go test -overlay of the package that is no service reports its library call.
+	test := exec.Command("go", "test", "-count=1", "-overlay", filepath.Join(app, ".filibuster", "overlay.json"), "./calls")
+	test.Dir = app
+	test.Env = append(build.Env, "FILIBUSTER_URL="+srv.URL, "FILIBUSTER_SERVICE_NAME=calls-test")
+	if out, err := test.CombinedOutput(); err != nil {
+		t.Fatalf("go test -overlay ./calls: %v\n%s", err, out)
+	}
+	creates, _ = coord.seen()
+	if last := creates[len(creates)-1]; len(creates) != 2 || last["callsite_file"] != "calls/calls.go" || last["callsite_line"] != "8" {
+		t.Errorf("the test binary's library call: %v, want one more call from calls/calls.go:8", creates)
 	}
 
 	// Inert, the same binaries make and serve the call as the originals.

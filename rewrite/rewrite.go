@@ -257,6 +257,7 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 		}
 	}
 	var generated []string
+	hooked := make(map[string]bool) // package directories given the hooks' init
 	if plan.NetHTTP {
 		var err error
 		if generated, err = generatedFiles(mod.Dir); err != nil {
@@ -281,11 +282,33 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 			return err
 		}
 	}
+	if !plan.NetHTTP {
+		return nil
+	}
+	// Every other package of the module installs the hooks too, so that a test binary
+	// of any of them (go test -overlay) reports what a service would: its handlers
+	// and calls are left as written, and only the hooks instrument them.
+	hooks := serviceInit("", mod.Path, "", true, generated)
+	for _, p := range pkgs {
+		if p.Module == nil || p.Module.Path != mod.Path || p.Name == "main" || strings.HasSuffix(p.Name, "_test") ||
+			strings.HasSuffix(p.ID, ".test]") || strings.HasSuffix(p.ID, ".test") || len(p.GoFiles) == 0 {
+			continue
+		}
+		pdir := filepath.Dir(p.GoFiles[0])
+		if skipped[pdir] != "" || hooked[pdir] {
+			continue
+		}
+		hooked[pdir] = true
+		if err := plan.addService(p, mod, hooks); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// addService appends init, the service's init function, to the first (by name) source
-// file of main package p: to its instrumented copy, or to a copy made for it. The
+// addService appends init, the service's init function (or, for a package that is no
+// service, the one that installs the hooks), to the first (by name) source file of p:
+// to its instrumented copy, or to a copy made for it. The
 // function is added to a file the package already has, not in a file of its own, so
 // that tools that do not see files an overlay adds (go test -cover) see it.
 func (plan *Plan) addService(p *packages.Package, mod *packages.Module, init []byte) error {

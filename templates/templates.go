@@ -17,7 +17,7 @@ var service = template.Must(template.New("service").Parse(serviceText))
 // Service describes the file added to a main package.
 type Service struct {
 	RuntimePath, Alias string // the runtime's import path and the alias it is imported as
-	Name               string // the service's name
+	Name               string // the service's name; "" for a package that is no service
 	Module, Dir        string // the main module's path; the package's module-relative directory
 	Hooks              bool   // net/http is instrumented: install its hooks
 	// Generated lists the module's generated files (module-relative), which a call
@@ -25,9 +25,10 @@ type Service struct {
 	Generated []string
 }
 
-// ServiceInit returns the init function appended to a file of each main package: it
-// passes the service's name to the runtime, imported under Alias, and, with Hooks,
-// installs the runtime's net/http hooks (net/http imported as Alias_http).
+// ServiceInit returns the init function appended to a file of each main package (and,
+// with Hooks, of every other instrumented package): it passes the service's name, if
+// any, to the runtime, imported under Alias, and, with Hooks, installs the runtime's
+// net/http hooks (net/http imported as Alias_http).
 func ServiceInit(s Service) ([]byte, error) {
 	var buf bytes.Buffer
 	err := service.Execute(&buf, s)
