@@ -119,6 +119,22 @@ func Hello(base string) (string, error) {
 	return (&lib.Client{Base: base}).Fetch("/hello") // line 8
 }
 `)
+	writeFile(t, filepath.Join(app, "calls", "direct.go"), `package calls
+
+import "net/http"
+
+// Direct calls base from a site the generator rewrites, and reports whether the
+// response names the caller's own request.
+func Direct(base string) bool {
+	req, _ := http.NewRequest("GET", base+"/direct", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.Request == req
+}
+`)
 	writeFile(t, filepath.Join(app, "calls", "calls_test.go"), `package calls
 
 import (
@@ -133,6 +149,9 @@ func TestHello(t *testing.T) {
 	defer srv.Close()
 	if got, err := Hello(srv.URL); got != "hi" || err != nil {
 		t.Fatalf("Hello: %q, %v", got, err)
+	}
+	if !Direct(srv.URL) {
+		t.Error("resp.Request is not the caller's request")
 	}
 }
 `)
@@ -190,8 +209,9 @@ func TestHello(t *testing.T) {
 		t.Fatalf("go test -overlay ./calls: %v\n%s", err, out)
 	}
 	creates, _ = coord.seen()
-	if last := creates[len(creates)-1]; len(creates) != 2 || last["callsite_file"] != "calls/calls.go" || last["callsite_line"] != "8" {
-		t.Errorf("the test binary's library call: %v, want one more call from calls/calls.go:8", creates)
+	if len(creates) != 3 || creates[1]["callsite_file"] != "calls/calls.go" || creates[1]["callsite_line"] != "8" ||
+		creates[2]["callsite_file"] != "calls/direct.go" {
+		t.Errorf("the test binary's calls: %v, want the library call from calls/calls.go:8, then calls/direct.go's", creates)
 	}
 
 	// Inert, the same binaries make and serve the call as the originals.

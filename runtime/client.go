@@ -152,7 +152,12 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 		c = http.DefaultClient
 	}
 	if hooked.Load() {
-		return c.Do(req.WithContext(withCaller(req.Context(), site, scope)))
+		withSite := req.WithContext(withCaller(req.Context(), site, scope))
+		resp, err := c.Do(withSite)
+		if resp != nil && resp.Request == withSite {
+			resp.Request = req // the caller's own request
+		}
+		return resp, err
 	}
 	return send(cfg, site, scope, c, req, c.Do)
 }
