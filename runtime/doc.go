@@ -22,8 +22,9 @@
 //   - FILIBUSTER_TIMEOUT: the bound of every call to the coordinator, as a duration
 //     ("500ms") or seconds ("2"); default 5s.
 //
-// A coordinator that is down, slow or wrong never breaks a service. A failed call to it
-// is logged once and the call it was for proceeds normally, uninstrumented. A call to
+// A coordinator that is down, slow or wrong never breaks a service. The first of a run
+// of failed calls to it is logged, and the call each was for proceeds normally,
+// uninstrumented. A call to
 // it that times out, or three failed calls in a row, make the process give up on the
 // coordinator: one more line is logged and the process runs uninstrumented from then
 // on, so a coordinator that accepts connections and never answers costs one call its

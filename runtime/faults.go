@@ -51,15 +51,7 @@ func hostAddr(u *url.URL) net.Addr {
 	if u == nil || u.Host == "" {
 		return nil
 	}
-	host := u.Host
-	if u.Port() == "" {
-		if u.Scheme == "https" {
-			host += ":443"
-		} else {
-			host += ":80"
-		}
-	}
-	if a, err := net.ResolveTCPAddr("tcp", host); err == nil && a.IP != nil {
+	if a, err := net.ResolveTCPAddr("tcp", target(u)); err == nil && a.IP != nil {
 		return a
 	}
 	return nil

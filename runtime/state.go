@@ -129,13 +129,18 @@ func (p *processState) lookup(scope any, req *http.Request) *incoming {
 	if in := fromContext(req.Context()); in != nil {
 		return in
 	}
-	id := goroutineID()
+	return p.orRoot(p.resolve(goroutineID()))
+}
+
+// resolve returns the state of goroutine id, as recorded or found through its
+// ancestors (then recorded), orphan included.
+func (p *processState) resolve(id uint64) *incoming {
 	if in := p.known(id); in != nil {
-		return p.orRoot(in)
+		return in
 	}
 	in := p.ancestor(id)
 	p.remember(id, in)
-	return p.orRoot(in)
+	return in
 }
 
 // remember records what ancestor found for goroutine id.
@@ -277,11 +282,7 @@ func Fork() {
 	if !current().instrumenting() {
 		return
 	}
-	id := goroutineID()
-	if states.known(id) != nil {
-		return
-	}
-	states.remember(id, states.ancestor(id))
+	states.resolve(goroutineID())
 }
 
 // enter records that the current goroutine serves a request with state in, and
