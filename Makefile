@@ -4,7 +4,7 @@ GO            ?= go
 STATICCHECK   ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME      ?= 5s
 
-.PHONY: all test lint unit race fuzz bench conformance demo corpus realworld clean
+.PHONY: all test lint unit race fuzz bench bench-nethttp conformance demo corpus realworld clean
 
 all: test
 
@@ -36,6 +36,16 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./runtime/...
 	$(GO) test -run '^$$' -bench Generate -benchtime 1x ./rewrite
+
+## bench-nethttp: an inert call made inside a library, with and without net/http instrumented.
+bench-nethttp:
+	$(GO) build -o bench/nethttp/filibuster-gen ./cmd/filibuster-gen && \
+	cd bench/nethttp && ./filibuster-gen ./... && \
+	$(GO) test -c -o plain.test ./svc && \
+	$(GO) test -c -overlay .filibuster/overlay.json -o instrumented.test ./svc && \
+	for i in 1 2 3 4 5 6; do ./plain.test -test.run '^$$' -test.bench . -test.benchmem | grep Benchmark | sed 's/^/plain        /'; \
+		./instrumented.test -test.run '^$$' -test.bench . -test.benchmem | grep Benchmark | sed 's/^/instrumented /'; done; \
+	rm -f plain.test instrumented.test filibuster-gen
 
 ## conformance: replay the reference server's transcripts against our coordinator.
 conformance:

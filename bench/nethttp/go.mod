@@ -1,0 +1,3 @@
+module example.com/benchnethttp
+
+go 1.22
