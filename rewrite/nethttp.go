@@ -65,24 +65,20 @@ func FilibusterHook(do func(c *Client, req *Request, do func(*Request) (*Respons
 }
 `
 
-// instrumentNetHTTP adds instrumented copies of net/http's client.go and server.go and
-// the hooks' file to the plan. It reports false, with the reason, when the toolchain's
-// net/http cannot be instrumented.
-func (plan *Plan) instrumentNetHTTP(ctx context.Context, dir string) (bool, string, error) {
-	goroot, err := goEnv(ctx, dir, "GOROOT")
-	if err != nil {
-		return false, "", err
-	}
+// instrumentNetHTTP adds instrumented copies of net/http's client.go and server.go of
+// the toolchain in goroot and the hooks' file to the plan. It reports false, with the
+// reason, when that net/http cannot be instrumented.
+func (plan *Plan) instrumentNetHTTP(goroot string) (bool, string) {
 	src := filepath.Join(goroot, "src", "net", "http")
 	for _, e := range netHTTPEdits {
 		path := filepath.Join(src, e.file)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return false, fmt.Sprintf("reading %s: %v", path, err), nil
+			return false, fmt.Sprintf("reading %s: %v", path, err)
 		}
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 		if n := bytes.Count(data, []byte(e.old)); n != 1 {
-			return false, fmt.Sprintf("%s does not have the expected code (%q found %d times)", path, firstLine(e.old), n), nil
+			return false, fmt.Sprintf("%s does not have the expected code (%q found %d times)", path, firstLine(e.old), n)
 		}
 		out := filepath.ToSlash(filepath.Join("goroot", "net", "http", e.file))
 		plan.Files[out] = bytes.Replace(data, []byte(e.old), []byte(e.new), 1)
@@ -91,22 +87,29 @@ func (plan *Plan) instrumentNetHTTP(ctx context.Context, dir string) (bool, stri
 	out := filepath.ToSlash(filepath.Join("goroot", "net", "http", "zz_filibuster_hooks.go"))
 	plan.Files[out] = []byte(netHTTPHooks)
 	plan.Overlay[filepath.Join(src, "zz_filibuster_hooks.go")] = filepath.Join(plan.Out, filepath.FromSlash(out))
-	return true, "", nil
+	return true, ""
 }
 
-// goEnv returns the value of a go env variable in dir.
-func goEnv(ctx context.Context, dir, name string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", name)
+// goEnv returns the values of go env variables in dir.
+func goEnv(ctx context.Context, dir string, names ...string) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"env"}, names...)...)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go env %s: %w", name, err)
+		return nil, fmt.Errorf("go env: %w", err)
 	}
-	v := strings.TrimSpace(string(out))
-	if v == "" {
-		return "", fmt.Errorf("go env %s is empty", name)
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(names) {
+		return nil, fmt.Errorf("go env %s: %d values for %d variables", strings.Join(names, " "), len(lines), len(names))
 	}
-	return v, nil
+	env := make(map[string]string, len(names))
+	for i, name := range names {
+		env[name] = lines[i]
+	}
+	if env["GOROOT"] == "" {
+		return nil, fmt.Errorf("go env GOROOT is empty")
+	}
+	return env, nil
 }
 
 func firstLine(s string) string {

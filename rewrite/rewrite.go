@@ -79,6 +79,12 @@ type Plan struct {
 	NetHTTP bool
 	// Warnings are what the generator could not do, for people.
 	Warnings []string
+
+	// Reused is the number of package directories taken unchanged from the last run
+	// into Out; Analyzed, the number scanned anew (see cache.go).
+	Reused, Analyzed int
+
+	cache *cache // the record of this run, written to Out with the rest
 }
 
 // Generate instruments the packages cfg names and writes the output directory,
@@ -95,7 +101,8 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 // Build loads the packages cfg names and computes the generator's output without
-// writing anything.
+// writing anything. What an earlier run into the same output directory made of a
+// package directory that has not changed since is taken from there (see cache.go).
 func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	dir, err := filepath.Abs(orDefault(cfg.Dir, "."))
 	if err != nil {
@@ -105,27 +112,13 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	pcfg := &packages.Config{
-		Context: ctx,
-		Dir:     dir,
-		Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
-			packages.NeedImports | packages.NeedTypes | packages.NeedSyntax |
-			packages.NeedTypesInfo | packages.NeedModule,
-		Tests: true,
-	}
-	if cfg.Tags != "" {
-		pcfg.BuildFlags = []string{"-tags=" + cfg.Tags}
-	}
 	for _, p := range cfg.Exclude { // a malformed pattern is reported before the (slow) load
 		if _, err := excludeImportPattern(p, ""); err != nil {
 			return nil, err
 		}
 	}
-	pkgs, err := packages.Load(pcfg, patterns...)
+	pkgs, err := load(ctx, dir, cfg.Tags, listMode, patterns)
 	if err != nil {
-		return nil, fmt.Errorf("loading packages: %w", err)
-	}
-	if err := loadErrors(pkgs); err != nil {
 		return nil, err
 	}
 	mod := mainModule(pkgs)
@@ -149,20 +142,22 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	env, err := goEnv(ctx, mod.Dir, "GOROOT", "GOVERSION", "GOOS", "GOARCH", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT")
+	if err != nil {
+		return nil, err
+	}
+	skipped := skipReasons(pkgs, mod, excludes)
 	// net/http is instrumented when a main package will install its hooks; without
 	// one (a library's tests), the generated sites alone are instrumented.
-	if !cfg.NoNetHTTP && hasMain(pkgs, mod, skipReasons(pkgs, mod, excludes)) {
-		ok, reason, err := plan.instrumentNetHTTP(ctx, mod.Dir)
-		if err != nil {
-			return nil, err
-		}
+	if !cfg.NoNetHTTP && hasMain(pkgs, mod, skipped) {
+		ok, reason := plan.instrumentNetHTTP(env["GOROOT"])
 		plan.NetHTTP = ok
 		if !ok {
 			plan.Warnings = append(plan.Warnings, "net/http is not instrumented ("+reason+
 				"): calls made inside libraries and requests served by frameworks are not reported; only the sites listed are")
 		}
 	}
-	if err := plan.instrument(pkgs, mod, cfg.Services, excludes); err != nil {
+	if err := plan.instrument(ctx, cfg, pkgs, mod, skipped, env); err != nil {
 		return nil, err
 	}
 	plan.UnmatchedExcludes = excludes.Unmatched()
@@ -172,6 +167,34 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 		}
 	}
 	return plan, plan.finish()
+}
+
+// The generator loads packages twice: every package named, with its dependencies,
+// for their files and imports only (listMode, about as fast as go list), and then,
+// with syntax and types (scanMode), only those of the directories that changed since
+// the last run.
+const (
+	listMode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule
+	scanMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+		packages.NeedImports | packages.NeedTypes | packages.NeedSyntax |
+		packages.NeedTypesInfo | packages.NeedModule
+)
+
+// load loads the packages patterns name in dir, with their tests, and reports the
+// errors of any that did not load.
+func load(ctx context.Context, dir, tags string, mode packages.LoadMode, patterns []string) ([]*packages.Package, error) {
+	pcfg := &packages.Config{Context: ctx, Dir: dir, Mode: mode, Tests: true}
+	if tags != "" {
+		pcfg.BuildFlags = []string{"-tags=" + tags}
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("loading packages: %w", err)
+	}
+	if err := loadErrors(pkgs); err != nil {
+		return nil, err
+	}
+	return pkgs, nil
 }
 
 // orDefault returns s, or def when s is empty.
@@ -221,15 +244,56 @@ func mainModule(pkgs []*packages.Package) *packages.Module {
 	return nil
 }
 
-// instrument scans every file of the module's packages once and records the
-// instrumented copies of the files that changed. The files it leaves alone whole (see
-// skipReasons) are scanned too, so that their sites are listed with the reason.
-func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, services map[string]string, excludes *Excludes) error {
-	done := make(map[string]bool)
+// instrument computes the output of every directory of the module's packages (pkgs,
+// loaded with listMode): what the last run made of it when it has not changed, and
+// otherwise the instrumented copies of its files, from a scan of every file. The
+// files it leaves alone whole (see skipReasons) are scanned too, so that their sites
+// are listed with the reason.
+func (plan *Plan) instrument(ctx context.Context, cfg Config, pkgs []*packages.Package, mod *packages.Module, skipped, env map[string]string) error {
+	var generated []string
+	if plan.NetHTTP {
+		var err error
+		if generated, err = generatedFiles(mod.Dir); err != nil {
+			return err
+		}
+		sort.Strings(generated)
+	}
+	keys, err := newKeyer(mod, mod.Dir, plan.Out, cfg.Tags, fmt.Sprint(plan.NetHTTP), strings.Join(generated, "\n"),
+		env["GOROOT"], env["GOVERSION"], env["GOOS"], env["GOARCH"], env["CGO_ENABLED"], env["GOFLAGS"], env["GOEXPERIMENT"])
+	if err != nil {
+		return err
+	}
+	dirs := moduleDirs(pkgs, mod)
+	old := readCache(plan.Out)
+	plan.cache = &cache{Format: cacheFormat, Dirs: make(map[string]cacheEntry)}
 	sitesByPkgDir := make(map[string]int)
-	skipped := skipReasons(pkgs, mod, excludes)
+	changed := make(map[string]string) // absolute directory -> key
+	var patterns []string
+	for _, d := range dirs {
+		key, err := keys.dirKey(d.pkgs, d.rel, skipped[d.abs], ServiceName(d.rel, cfg.Services))
+		if err != nil {
+			return err
+		}
+		if e, ok := plan.reuse(old, d.rel, key); ok {
+			plan.cache.Dirs[d.rel] = e
+			sitesByPkgDir[d.abs] = e.Instrumented
+			plan.Reused++
+			continue
+		}
+		changed[d.abs] = key
+		patterns = append(patterns, "./"+d.rel)
+	}
+	if len(patterns) == 0 {
+		return nil
+	}
+	plan.Analyzed = len(patterns)
+	scanned, err := load(ctx, mod.Dir, cfg.Tags, scanMode, patterns)
+	if err != nil {
+		return err
+	}
+	done := make(map[string]bool)
 	var mains []*packages.Package
-	for _, p := range pkgs {
+	for _, p := range scanned {
 		if p.Module == nil || p.Module.Path != mod.Path {
 			continue
 		}
@@ -241,7 +305,7 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 				break
 			}
 			name := p.CompiledGoFiles[i]
-			if done[name] || !isGoSource(name, p.GoFiles) {
+			if done[name] || !isGoSource(name, p.GoFiles) || changed[filepath.Dir(name)] == "" {
 				continue
 			}
 			done[name] = true
@@ -256,27 +320,31 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 			sitesByPkgDir[filepath.Dir(name)] += n
 		}
 	}
-	var generated []string
-	hooked := make(map[string]bool) // package directories given the hooks' init
-	if plan.NetHTTP {
-		var err error
-		if generated, err = generatedFiles(mod.Dir); err != nil {
-			return err
-		}
+	if err := plan.addServices(scanned, mains, mod, cfg.Services, skipped, changed, sitesByPkgDir, importedDirs(pkgs, mod), generated); err != nil {
+		return err
 	}
+	for abs, key := range changed {
+		rel := moduleRel(mod.Dir, abs)
+		plan.cache.Dirs[rel] = plan.record(rel, key, sitesByPkgDir[abs])
+	}
+	return nil
+}
+
+// addServices adds the service's init function to each main package of the changed
+// directories, and, with net/http instrumented, the hooks' init to every other
+// package there. A main package that instruments nothing and imports no package that
+// does gets nothing without net/http instrumented.
+func (plan *Plan) addServices(scanned, mains []*packages.Package, mod *packages.Module, services, skipped, changed map[string]string,
+	sitesByPkgDir map[string]int, imports map[string][]string, generated []string) error {
 	for _, p := range mains {
 		if len(p.GoFiles) == 0 {
 			continue
 		}
 		pdir := filepath.Dir(p.GoFiles[0])
-		if skipped[pdir] != "" || !plan.NetHTTP && sitesByPkgDir[pdir] == 0 && !importsInstrumented(p, sitesByPkgDir) {
+		if changed[pdir] == "" || skipped[pdir] != "" || !plan.NetHTTP && sitesByPkgDir[pdir] == 0 && !importsInstrumented(imports[pdir], sitesByPkgDir) {
 			continue
 		}
-		rel, err := filepath.Rel(mod.Dir, pdir)
-		if err != nil {
-			return fmt.Errorf("package %s: %w", p.PkgPath, err)
-		}
-		rel = filepath.ToSlash(rel)
+		rel := moduleRel(mod.Dir, pdir)
 		init := serviceInit(ServiceName(rel, services), mod.Path, rel, plan.NetHTTP, generated)
 		if err := plan.addService(p, mod, init); err != nil {
 			return err
@@ -289,13 +357,13 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 	// of any of them (go test -overlay) reports what a service would: its handlers
 	// and calls are left as written, and only the hooks instrument them.
 	hooks := serviceInit("", mod.Path, "", true, generated)
-	for _, p := range pkgs {
-		if p.Module == nil || p.Module.Path != mod.Path || p.Name == "main" || strings.HasSuffix(p.Name, "_test") ||
-			strings.HasSuffix(p.ID, ".test]") || strings.HasSuffix(p.ID, ".test") || len(p.GoFiles) == 0 {
+	hooked := make(map[string]bool) // package directories given the hooks' init
+	for _, p := range scanned {
+		if p.Module == nil || p.Module.Path != mod.Path || p.Name == "main" || isVariant(p) || len(p.GoFiles) == 0 {
 			continue
 		}
 		pdir := filepath.Dir(p.GoFiles[0])
-		if skipped[pdir] != "" || hooked[pdir] {
+		if changed[pdir] == "" || skipped[pdir] != "" || hooked[pdir] {
 			continue
 		}
 		hooked[pdir] = true
@@ -304,6 +372,76 @@ func (plan *Plan) instrument(pkgs []*packages.Package, mod *packages.Module, ser
 		}
 	}
 	return nil
+}
+
+// moduleDir is a directory of the module's packages.
+type moduleDir struct {
+	abs, rel string              // absolute, and module-relative and slash-separated
+	pkgs     []*packages.Package // its packages, test variants included
+}
+
+// moduleDirs returns the directories of the module's packages among pkgs, by name.
+func moduleDirs(pkgs []*packages.Package, mod *packages.Module) []*moduleDir {
+	byDir := make(map[string]*moduleDir)
+	for _, p := range pkgs {
+		if p.Module == nil || p.Module.Path != mod.Path {
+			continue
+		}
+		for _, f := range p.GoFiles {
+			abs := filepath.Dir(f)
+			rel := moduleRel(mod.Dir, abs)
+			if rel == ".." || strings.HasPrefix(rel, "../") || rel == ".filibuster" || strings.HasPrefix(rel, ".filibuster/") {
+				continue
+			}
+			d := byDir[abs]
+			if d == nil {
+				d = &moduleDir{abs: abs, rel: rel}
+				byDir[abs] = d
+			}
+			if len(d.pkgs) == 0 || d.pkgs[len(d.pkgs)-1] != p {
+				d.pkgs = append(d.pkgs, p)
+			}
+		}
+	}
+	dirs := make([]*moduleDir, 0, len(byDir))
+	for _, d := range byDir {
+		dirs = append(dirs, d)
+	}
+	sort.Slice(dirs, func(i, j int) bool { return dirs[i].rel < dirs[j].rel })
+	return dirs
+}
+
+// moduleRel returns the module-relative, slash-separated name of path.
+func moduleRel(root, path string) string {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// importedDirs returns, by absolute package directory, the directories of the module's
+// packages that the (non-test) package there imports.
+func importedDirs(pkgs []*packages.Package, mod *packages.Module) map[string][]string {
+	imports := make(map[string][]string)
+	for _, p := range pkgs {
+		if p.Module == nil || p.Module.Path != mod.Path || isVariant(p) || len(p.GoFiles) == 0 {
+			continue
+		}
+		pdir := filepath.Dir(p.GoFiles[0])
+		for _, imp := range p.Imports {
+			if imp.Module != nil && imp.Module.Path == mod.Path && len(imp.GoFiles) > 0 {
+				imports[pdir] = append(imports[pdir], filepath.Dir(imp.GoFiles[0]))
+			}
+		}
+	}
+	return imports
+}
+
+// isVariant reports whether p is a test variant of a package, an external test
+// package or a test binary's main package.
+func isVariant(p *packages.Package) bool {
+	return strings.HasSuffix(p.ID, "]") || strings.HasSuffix(p.ID, ".test") || strings.HasSuffix(p.Name, "_test")
 }
 
 // addService appends init, the service's init function (or, for a package that is no
@@ -385,14 +523,12 @@ func skipReasons(pkgs []*packages.Package, mod *packages.Module, excludes *Exclu
 	return reasons
 }
 
-// importsInstrumented reports whether p imports a package of the module that holds an
+// importsInstrumented reports whether one of the package directories dirs holds an
 // instrumented site.
-func importsInstrumented(p *packages.Package, sitesByPkgDir map[string]int) bool {
-	for _, imp := range p.Imports {
-		for _, f := range imp.GoFiles {
-			if sitesByPkgDir[filepath.Dir(f)] > 0 {
-				return true
-			}
+func importsInstrumented(dirs []string, sitesByPkgDir map[string]int) bool {
+	for _, d := range dirs {
+		if sitesByPkgDir[d] > 0 {
+			return true
 		}
 	}
 	return false
@@ -483,6 +619,13 @@ func (plan *Plan) finish() error {
 		return fmt.Errorf("encoding manifest: %w", err)
 	}
 	plan.Files["manifest.json"] = append(manifest, '\n')
+	if plan.cache != nil {
+		record, err := json.MarshalIndent(plan.cache, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding %s: %w", cacheFile, err)
+		}
+		plan.Files[cacheFile] = append(record, '\n')
+	}
 	return nil
 }
 

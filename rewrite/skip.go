@@ -2,11 +2,9 @@ package rewrite
 
 import (
 	"fmt"
-	"go/ast"
 	"path"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -119,28 +117,11 @@ func (e *Excludes) Unmatched() []string {
 // ExcludedReason is the reason listed for the sites of a package that pattern excludes.
 func ExcludedReason(pattern string) string { return reasonExcluded + pattern }
 
-// DrivesTests reports whether one of p's non-test files imports the runtime: such a
-// package is a functional test (it calls WasFaultInjected), not a service.
+// DrivesTests reports whether p's own (non-test) source imports the runtime: such a
+// package is a functional test (it calls WasFaultInjected), not a service. A test
+// variant of a package never does: its imports are its tests' too.
 func DrivesTests(p *packages.Package) bool {
-	for _, f := range p.Syntax {
-		if isTestFile(p.Fset.Position(f.Pos()).Filename) {
-			continue
-		}
-		if importsRuntime(f) {
-			return true
-		}
-	}
-	return false
-}
-
-// importsRuntime reports whether f imports RuntimePath.
-func importsRuntime(f *ast.File) bool {
-	for _, spec := range f.Imports {
-		if p, err := strconv.Unquote(spec.Path.Value); err == nil && p == RuntimePath {
-			return true
-		}
-	}
-	return false
+	return !isVariant(p) && p.Imports[RuntimePath] != nil
 }
 
 // isTestFile reports whether name is a _test.go file.

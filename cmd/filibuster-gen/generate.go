@@ -76,6 +76,10 @@ the reason.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: %s; overlay: %s\n",
 				rewrite.Summary(plan.Sites), plan.Out+string(os.PathSeparator)+"overlay.json")
+			if plan.Reused > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "filibuster-gen: %d package directories analyzed, %d unchanged since the last run taken from %s\n",
+					plan.Analyzed, plan.Reused, plan.Out)
+			}
 			if plan.NetHTTP {
 				fmt.Fprintln(cmd.ErrOrStderr(), "filibuster-gen: net/http is instrumented too: calls made inside libraries and requests served by frameworks are reported")
 			}
