@@ -211,12 +211,21 @@ func waitDial(t *testing.T, addr, what string) {
 	}
 }
 
-// fakeCoordinator answers the coordinator protocol with no faults and records the
-// create and request_received payloads.
+// fakeCoordinator answers the coordinator protocol, with no faults unless asked, and
+// records the create and request_received payloads.
 type fakeCoordinator struct {
 	mu       sync.Mutex
 	creates  []map[string]any
 	received []map[string]any
+	fault    string // members added to every create's answer: the fault of every call
+}
+
+// injectAll makes every later call fail with fault, the members of a create answer
+// that ask for it ("" for none).
+func (c *fakeCoordinator) injectAll(fault string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fault = fault
 }
 
 func newFakeCoordinator() *fakeCoordinator { return &fakeCoordinator{} }
@@ -239,7 +248,11 @@ func (c *fakeCoordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"new-test-execution": false}`)
 	case r.URL.Path == "/filibuster/create":
 		c.creates = append(c.creates, payload)
-		fmt.Fprintf(w, `{"generated_id": %d, "execution_index": %q}`, len(c.creates)-1, payload["execution_index"])
+		fault := ""
+		if c.fault != "" {
+			fault = ", " + c.fault
+		}
+		fmt.Fprintf(w, `{"generated_id": %d, "execution_index": %q%s}`, len(c.creates)-1, payload["execution_index"], fault)
 	case r.URL.Path == "/filibuster/update":
 		if payload["instrumentation_type"] == "request_received" {
 			c.received = append(c.received, payload)

@@ -50,6 +50,9 @@ func init() {
 		libraryCalls["(*github.com/hashicorp/go-retryablehttp.Client)."+m] = true
 		libraryCalls["github.com/hashicorp/go-retryablehttp."+m] = true
 	}
+	// A reverse proxy forwards the request it serves; a proxy mounted as a handler is
+	// called by no line of the user's, and its calls are attributed to httputil's.
+	libraryCalls["(*net/http/httputil.ReverseProxy).ServeHTTP"] = true
 }
 
 // reasonLibraryNoHooks is why a library call is not instrumented when net/http is not.

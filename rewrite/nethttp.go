@@ -21,9 +21,10 @@ import (
 // serve are reported, whichever package makes the call or serves the request (a client
 // library, a generated API client, gin, echo, chi): (*http.Client).Do calls a client
 // hook and serverHandler.ServeHTTP, through which every *http.Server serves, calls a
-// server hook. The runtime installs both from the file the generator adds to each main
-// package, and only when it is active; inert, the hooks are nil and net/http is as it
-// was but for two nil checks.
+// server hook; httputil.ReverseProxy, which sends with a RoundTripper, goes through
+// the client hook too. The runtime installs both from the file the generator adds to
+// each package of the module, and only when it is active; inert, the hooks are nil
+// and net/http is as it was but for three nil checks.
 //
 // The copies are the toolchain's own files (of the GOROOT that `go env` names in the
 // module) with one line changed each, so their lines stay where they were. A toolchain
@@ -40,6 +41,13 @@ var netHTTPEdits = []netHTTPEdit{
 		file: "client.go",
 		old:  "func (c *Client) Do(req *Request) (*Response, error) {\n\treturn c.do(req)\n}",
 		new:  "func (c *Client) Do(req *Request) (*Response, error) {\n\tif h := filibusterDo; h != nil { return h(c, req, c.do) }; return c.do(req)\n}",
+	},
+	{
+		// httputil.ReverseProxy sends with its RoundTripper, not a Client: through
+		// FilibusterRoundTrip, the client hook sees what it forwards as a call.
+		file: "httputil/reverseproxy.go",
+		old:  "\tres, err := transport.RoundTrip(outreq)\n",
+		new:  "\tres, err := http.FilibusterRoundTrip(transport, outreq)\n",
 	},
 	{
 		file: "server.go",
@@ -62,6 +70,15 @@ var (
 // it at init when it is active.
 func FilibusterHook(do func(c *Client, req *Request, do func(*Request) (*Response, error)) (*Response, error), serve func(h Handler, w ResponseWriter, r *Request)) {
 	filibusterDo, filibusterServe = do, serve
+}
+
+// FilibusterRoundTrip sends req with rt, through the client hook when it is set:
+// httputil.ReverseProxy forwards its requests with it.
+func FilibusterRoundTrip(rt RoundTripper, req *Request) (*Response, error) {
+	if h := filibusterDo; h != nil {
+		return h(&Client{Transport: rt}, req, rt.RoundTrip)
+	}
+	return rt.RoundTrip(req)
 }
 `
 

@@ -105,8 +105,10 @@ func librarySite() Site {
 		f, more := frames.Next()
 		pkg := funcPackage(f.Function)
 		switch {
-		case pkg == "net/http" || strings.HasPrefix(pkg, "net/http/") || pkg == runtimePkg:
-			// The hook itself and net/http's client.
+		case pkg == "net/http" || strings.HasPrefix(pkg, "net/http/internal") || pkg == runtimePkg:
+			// The hook itself and net/http's client. A request that an
+			// httputil.ReverseProxy forwards is a call of net/http/httputil's, when
+			// no line of the user's serves it (a proxy mounted as a handler).
 		case u != nil && (pkg == "main" || pkg == u.module || strings.HasPrefix(pkg, u.module+"/")):
 			file := relFile(u, pkg, f.File)
 			if !u.generated[file] {
