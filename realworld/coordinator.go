@@ -132,6 +132,14 @@ func (c *coordinator) startProxy(addr string) error {
 		return fmt.Errorf("listening for the coordinator proxy: %w", err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	// Keep a connection to the coordinator for every caller a parallel suite has at
+	// once (http.DefaultTransport keeps two), so that the proxy adds no dial to a call.
+	rp.Transport = &http.Transport{
+		Proxy:               nil,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+	}
 	c.proxy = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body []byte
 		if r.Method == http.MethodPost && r.URL.Path == "/filibuster/update" && r.Body != nil {

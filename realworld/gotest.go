@@ -181,7 +181,8 @@ type regression struct {
 
 // compare returns the tests that pass in base and not in got, leaving out the tests
 // m excludes (and their subtests). Package results count too: a package that passed
-// uninstrumented must pass instrumented.
+// uninstrumented must pass instrumented, unless the only tests that failed in it are
+// excluded ones.
 func compare(m module, base, got *suiteResult) []regression {
 	var out []regression
 	for key, v := range base.Results {
@@ -190,6 +191,9 @@ func compare(m module, base, got *suiteResult) []regression {
 		}
 		g, ok := got.Results[key]
 		if g == "pass" {
+			continue
+		}
+		if pkg, ok := strings.CutSuffix(key, " "+packageKey); ok && g == "fail" && failedOnlyExcluded(m, got, pkg) {
 			continue
 		}
 		if !ok {
@@ -233,6 +237,25 @@ func splitByBase(regs []regression, base *suiteResult) (own, alsoBase []regressi
 		own = append(own, r)
 	}
 	return own, alsoBase
+}
+
+// failedOnlyExcluded reports whether at least one test of package pkg failed in res
+// and every one that did is excluded by m: the package then failed because of them.
+// A package that failed with no test failing (a build failure, a crash outside any
+// test) did not.
+func failedOnlyExcluded(m module, res *suiteResult, pkg string) bool {
+	n := 0
+	for key, v := range res.Results {
+		p, _, _ := strings.Cut(key, " ")
+		if v != "fail" || p != pkg || strings.HasSuffix(key, " "+packageKey) {
+			continue
+		}
+		if !excluded(m, key) {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // excluded reports whether the test key ("pkg TestName/sub") is excluded by m.

@@ -95,6 +95,42 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompareExcludedFailure checks that a package failed only by an excluded test is
+// not a regression, and that one failed by anything else still is.
+func TestCompareExcludedFailure(t *testing.T) {
+	base := parseEvents(t, `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"pass","Package":"p","Test":"TestFlaky"}
+{"Action":"pass","Package":"p"}
+`)
+	m := module{Exclude: map[string]string{"TestFlaky": "flaky"}}
+	for _, tt := range []struct {
+		name, got, want string
+	}{
+		{"only excluded", `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"fail","Package":"p","Test":"TestFlaky"}
+{"Action":"fail","Package":"p"}
+`, ""},
+		{"excluded and another", `{"Action":"fail","Package":"p","Test":"TestA"}
+{"Action":"fail","Package":"p","Test":"TestFlaky"}
+{"Action":"fail","Package":"p"}
+`, "p (package)=fail p TestA=fail"},
+		{"no test failed", `{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"pass","Package":"p","Test":"TestFlaky"}
+{"Action":"fail","Package":"p"}
+`, "p (package)=fail"},
+		{"build failure", `{"Action":"fail","Package":"p","FailedBuild":"p [p.test]"}
+`, "p (package)=fail p TestA=did not run"},
+	} {
+		var names []string
+		for _, r := range compare(m, base, parseEvents(t, tt.got)) {
+			names = append(names, r.Name+"="+r.Got)
+		}
+		if got := strings.Join(names, " "); got != tt.want {
+			t.Errorf("%s: compare = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestParseModule(t *testing.T) {
 	m, err := parseModule("github.com/gorilla/mux@v1.8.1")
 	if err != nil || m.Path != "github.com/gorilla/mux" || m.Version != "v1.8.1" {
