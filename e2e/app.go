@@ -131,7 +131,7 @@ func (a *App) rewriteConfig() (rewrite.Config, error) {
 		Services: make(map[string]string),
 	}
 	for _, s := range a.Config.Services {
-		if !s.IsInstrumented() {
+		if !s.IsInstrumented() || s.Package == "" {
 			continue
 		}
 		rel, err := a.packageDir(s.Package)
@@ -142,7 +142,7 @@ func (a *App) rewriteConfig() (rewrite.Config, error) {
 		cfg.Services[rel] = s.Name
 	}
 	if len(cfg.Patterns) == 0 {
-		return rewrite.Config{}, errors.New("no instrumented service")
+		return rewrite.Config{}, errors.New("no instrumented Go service")
 	}
 	return cfg, nil
 }
@@ -188,6 +188,15 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("analysing the services: %w", err)
 		}
+		for _, inc := range a.Config.AnalysisInclude {
+			f, err := faultmodel.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(inc)))
+			if err != nil {
+				return "", fmt.Errorf("reading analysis_include: %w", err)
+			}
+			if err := a.Analysis.Merge(f); err != nil {
+				return "", fmt.Errorf("analysis_include %s: %w", inc, err)
+			}
+		}
 		data, err := json.MarshalIndent(a.Analysis, "", "  ")
 		if err != nil {
 			return "", fmt.Errorf("encoding the analysis: %w", err)
@@ -206,7 +215,9 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 func (a *App) build(ctx context.Context, overlay string) error {
 	pkgs := []string{a.Config.FunctionalTest}
 	for _, s := range a.Config.Services {
-		pkgs = append(pkgs, s.Package)
+		if s.Package != "" {
+			pkgs = append(pkgs, s.Package)
+		}
 	}
 	args := []string{"build"}
 	if overlay != "" {
@@ -221,7 +232,7 @@ func (a *App) build(ctx context.Context, overlay string) error {
 		args = append(args, "./"+rel)
 	}
 
-	fmt.Fprintf(a.log, "%s: building %d services and the functional test\n", a.Config.Name, len(a.Config.Services))
+	fmt.Fprintf(a.log, "%s: building %d services and the functional test\n", a.Config.Name, len(pkgs)-1)
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, goCommand(), args...)
 	cmd.Dir = a.ModuleRoot

@@ -32,6 +32,11 @@ type Config struct {
 	// AnalysisFile, when set, names a fixed analysis file (relative to the
 	// application directory) used instead of the static analysis of the services.
 	AnalysisFile string `json:"analysis_file,omitempty"`
+	// AnalysisInclude names analysis files (relative to the application directory)
+	// merged into the static analysis's file, as filibuster-gen analysis --include
+	// merges them (faultmodel.File.Merge): the rules of the services the analysis
+	// cannot read, such as the reference's rules for services run by a Command.
+	AnalysisInclude []string `json:"analysis_include,omitempty"`
 	// Expected is the number of test executions the exploration must give: the paper's
 	// for its applications (the corpus table), ours for the others (examples/shop).
 	Expected *Expected `json:"expected,omitempty"`
@@ -46,9 +51,16 @@ type Service struct {
 	// name of its address variable (see URLVar).
 	Name string `json:"name"`
 	// Package is the service's main package, relative to the application directory.
-	Package string `json:"package"`
-	// Instrumented says whether the generator instruments the service; default true.
-	// An uninstrumented service is a plain process the coordinator never hears of.
+	Package string `json:"package,omitempty"`
+	// Command, instead of Package, is a program and its first arguments that run the
+	// service, in the application directory (a service written in another language).
+	// It is neither built, instrumented nor analysed by filibuster-gen: it
+	// instruments itself, and its statuses come from AnalysisInclude's files.
+	Command []string `json:"command,omitempty"`
+	// Instrumented says whether the service is instrumented; default true. An
+	// instrumented Go service is instrumented by the generator; an instrumented
+	// command gets FILIBUSTER_URL and FILIBUSTER_SERVICE_NAME as Go services do. An
+	// uninstrumented service is a plain process the coordinator never hears of.
 	Instrumented *bool `json:"instrumented,omitempty"`
 	// Args are extra command-line arguments, after -addr.
 	Args []string `json:"args,omitempty"`
@@ -123,15 +135,22 @@ func (cfg *Config) check() error {
 		switch {
 		case s.Name == "":
 			return fmt.Errorf("service %d has no name", i)
-		case s.Package == "":
-			return fmt.Errorf("service %q has no package", s.Name)
+		case s.Package == "" && len(s.Command) == 0:
+			return fmt.Errorf("service %q has no package and no command", s.Name)
+		case s.Package != "" && len(s.Command) > 0:
+			return fmt.Errorf("service %q has both a package and a command", s.Name)
 		case seen[s.Name]:
 			return fmt.Errorf("service %q listed twice", s.Name)
-		case binaries[binaryName(s.Package)]:
+		case s.Package != "" && binaries[binaryName(s.Package)]:
 			return fmt.Errorf("service %q: two packages named %q", s.Name, binaryName(s.Package))
 		}
 		seen[s.Name] = true
-		binaries[binaryName(s.Package)] = true
+		if s.Package != "" {
+			binaries[binaryName(s.Package)] = true
+		}
+	}
+	if cfg.AnalysisFile != "" && len(cfg.AnalysisInclude) > 0 {
+		return errors.New("analysis_file and analysis_include: a fixed analysis file is used as it is")
 	}
 	if !seen[cfg.Entry] {
 		return fmt.Errorf("entry service %q is not among the services", cfg.Entry)

@@ -49,6 +49,10 @@ type StartOptions struct {
 //
 //	<binary> -addr 127.0.0.1:<port> <args...>
 //
+// or, for a service run by a command, in the application directory, as
+//
+//	<command...> -addr 127.0.0.1:<port> <args...>
+//
 // with <NAME>_URL=http://127.0.0.1:<port> set for every service of the application (see
 // URLVar). On error, the services already started are stopped.
 func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
@@ -79,8 +83,13 @@ func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err 
 			env = append(env, k+"="+v)
 		}
 		args := append([]string{"-addr", "127.0.0.1:" + strconv.Itoa(ports[i])}, s.Args...)
+		prog, dir := a.binary(s.Package), ""
+		if len(s.Command) > 0 {
+			prog, dir = s.Command[0], a.Dir
+			args = append(append([]string(nil), s.Command[1:]...), args...)
+		}
 		logPath := filepath.Join(a.WorkDir, "logs", s.Name+".log")
-		p, err := startProcess(s.Name, a.binary(s.Package), args, env, logPath, opts.Echo)
+		p, err := startProcess(s.Name, prog, dir, args, env, logPath, opts.Echo)
 		if err != nil {
 			return nil, err
 		}

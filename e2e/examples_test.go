@@ -39,6 +39,7 @@ func TestExamplesFaultFree(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer app.Close()
+			requireCommands(t, app.Config)
 			dep, err := app.Start(ctx, StartOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -67,7 +68,9 @@ func TestConfigs(t *testing.T) {
 		}
 		pkgs := []string{cfg.FunctionalTest}
 		for _, s := range cfg.Services {
-			pkgs = append(pkgs, s.Package)
+			if s.Package != "" {
+				pkgs = append(pkgs, s.Package)
+			}
 		}
 		for _, p := range pkgs {
 			if _, err := os.Stat(filepath.Join(dir, p, "main.go")); err != nil {

@@ -25,9 +25,9 @@ type process struct {
 	err  error         // its exit status, valid after done is closed
 }
 
-// startProcess starts path with args and env, its output going to logPath and, when
-// echo is not nil, to echo too.
-func startProcess(name, path string, args, env []string, logPath string, echo io.Writer) (*process, error) {
+// startProcess starts path with args and env in dir (the current directory when dir is
+// empty), its output going to logPath and, when echo is not nil, to echo too.
+func startProcess(name, path, dir string, args, env []string, logPath string, echo io.Writer) (*process, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
@@ -37,6 +37,7 @@ func startProcess(name, path string, args, env []string, logPath string, echo io
 		out = io.MultiWriter(logFile, &prefixWriter{prefix: name + ": ", w: echo})
 	}
 	cmd := exec.Command(path, args...)
+	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdout = out
 	cmd.Stderr = out

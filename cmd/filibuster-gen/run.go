@@ -192,25 +192,34 @@ func round(d time.Duration) time.Duration {
 
 // printReach says where the calls the exploration saw were made from: the call sites the
 // generator listed, and the lines of the services' code whose calls were made inside
-// libraries; and which listed call sites no execution reached.
+// libraries, and the call sites outside Go files (services run by a command, which
+// instrument themselves); and which listed call sites no execution reached.
 func printReach(w io.Writer, listed []string, seen map[string]int) {
 	isListed := make(map[string]bool, len(listed))
 	for _, l := range listed {
 		isListed[l] = true
 	}
-	var direct, library []string
+	var direct, library, other []string
 	for site, n := range seen {
-		if isListed[site] {
+		file, _, _ := strings.Cut(site, ":")
+		switch {
+		case isListed[site]:
 			direct = append(direct, site)
-		} else {
+		case !strings.HasSuffix(file, ".go"):
+			other = append(other, fmt.Sprintf("%s (%d calls)", site, n))
+		default:
 			library = append(library, fmt.Sprintf("%s (%d calls)", site, n))
 		}
 	}
 	sort.Strings(library)
+	sort.Strings(other)
 	fmt.Fprintf(w, "  calls seen from %d call sites: %d listed by the generator, %d reached inside libraries",
 		len(seen), len(direct), len(library))
 	if len(library) > 0 {
 		fmt.Fprintf(w, " (%s)", strings.Join(library, ", "))
+	}
+	if len(other) > 0 {
+		fmt.Fprintf(w, ", %d in services not written in Go (%s)", len(other), strings.Join(other, ", "))
 	}
 	fmt.Fprintln(w)
 	var missed []string
