@@ -21,11 +21,15 @@ The coordinator is FILIBUSTER_URL; the service's name is FILIBUSTER_SERVICE_NAME
 the name given to serve. Without FILIBUSTER_URL, or when the coordinator cannot be
 reached, calls go ahead uninstrumented. Calls to the coordinator are never instrumented.
 
-Two choices of this stand-in are its own: an execution-index key is the MD5 of the call
-site ("file:line" and function), the module, the method and the JSON of the URL without
-its host; and counts are kept per request id and incoming execution index, as the Go
-runtime keeps them (protocol.md 3.4 says where that differs from the reference; not for
-cinema-3, where no called service repeats a call).
+Three choices of this stand-in are its own: an execution-index key is the MD5 of the
+call site ("file:line" and function), the module, the method and the JSON of the URL
+without its host, and full_traceback is the MD5 of that call site; counts are kept per
+request id and incoming execution index, as the Go runtime keeps them (protocol.md 3.4
+says where that differs from the reference; not for cinema-3, where no called service
+repeats a call); and callsite_file and callsite_line are the file (relative to the
+example's directory) and the line, as protocol.md 3.5 describes them, where the
+reference's transcripts show "file:line" and "1". The coordinator only compares these
+values, so none of them changes an exploration.
 """
 
 import hashlib
