@@ -111,7 +111,9 @@ func TestClients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkClientsTrace(t, trace.Bytes(), log, calls, faults)
+			if n := checkClientsTrace(t, trace.Bytes(), log, calls, faults); n != summary.ExecutionsRan {
+				t.Errorf("the trace has %d test executions, the summary %d", n, summary.ExecutionsRan)
+			}
 		})
 	}
 
@@ -153,8 +155,9 @@ func TestClients(t *testing.T) {
 // line with its library site id; github reports receiving each of them and, in the
 // fault-free execution, answers each with 200; each call gets every fault in faults;
 // and each execution with a fault has one line in repos' log, saying the failure as
-// the library reports that fault.
-func checkClientsTrace(t *testing.T, trace, log []byte, calls []clientCall, faults []string) {
+// the library reports that fault. It returns the number of test executions in the
+// trace.
+func checkClientsTrace(t *testing.T, trace, log []byte, calls []clientCall, faults []string) int {
 	t.Helper()
 	type execution struct {
 		calls  []string // the calls made, in the order they were reported
@@ -174,7 +177,7 @@ func checkClientsTrace(t *testing.T, trace, log []byte, calls []clientCall, faul
 		if json.Unmarshal(line, &x) != nil {
 			continue
 		}
-		if strings.HasPrefix(x.Path, "/filibuster/new-test-execution/") && x.Response["new-test-execution"] == true {
+		if x.Path == "/filibuster/new-test-execution/repos" && x.Response["new-test-execution"] == true {
 			execs = append(execs, &execution{status: make(map[string]string)})
 		}
 		if x.Request == nil || len(execs) == 0 {
@@ -214,7 +217,8 @@ func checkClientsTrace(t *testing.T, trace, log []byte, calls []clientCall, faul
 		}
 	}
 	if len(execs) == 0 {
-		t.Fatal("the trace has no test execution")
+		t.Error("the trace has no test execution")
+		return 0
 	}
 
 	// The fault-free execution: the token is fetched inside the repository GET, after
@@ -252,6 +256,7 @@ func checkClientsTrace(t *testing.T, trace, log []byte, calls []clientCall, faul
 		t.Errorf("repos saw the failures\n\t%s\nwant, for the faults injected,\n\t%s",
 			strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 	}
+	return len(execs)
 }
 
 // findCall returns the call of calls that a create request reports.
