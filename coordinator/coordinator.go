@@ -479,8 +479,16 @@ func (c *Coordinator) update(body io.Reader) (any, error) {
 
 func (c *Coordinator) faultInjected(service string) bool {
 	c.mu.Lock()
+	p := c.cur.plan
+	c.mu.Unlock()
+	return c.faultInjectedIn(p, service)
+}
+
+// faultInjectedIn reports whether p plans a fault on a call to service ("" for any).
+func (c *Coordinator) faultInjectedIn(p *plan, service string) bool {
+	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, f := range c.cur.plan.failures {
+	for _, f := range p.failures {
 		if service == "" || c.targets[f.ExecutionIndex] == service {
 			return true
 		}

@@ -71,7 +71,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		passed, err := c.run(ctx, next)
+		passed, err := c.run(ctx, next, s.ExecutionsRan+1)
 		s.ExecutionsRan++
 		if err != nil {
 			return s, err
@@ -128,13 +128,14 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 	return s, nil
 }
 
-// run runs the functional test once with p's faults, records the execution and
-// schedules the executions it calls for.
-func (c *Coordinator) run(ctx context.Context, p *plan) (bool, error) {
+// run runs the functional test once with p's faults, as the number-th execution,
+// records the execution and schedules the executions it calls for.
+func (c *Coordinator) run(ctx context.Context, p *plan, number int) (bool, error) {
+	x := c.newExecutionView(number, p)
 	c.mu.Lock()
 	c.cur = newExecution(p)
 	c.mu.Unlock()
-	passed, err := c.opts.FunctionalTest(ctx)
+	passed, err := c.opts.FunctionalTest(context.WithValue(ctx, executionKey{}, x))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := time.Now()
@@ -228,7 +229,7 @@ func (c *Coordinator) check() checked {
 	ch.nothing = len(cur.log) == 0
 	for _, f := range cur.plan.failures {
 		if !cur.reached[f.ExecutionIndex] {
-			ch.unreached = append(ch.unreached, f.describe(c.targets))
+			ch.unreached = append(ch.unreached, c.faultOf(f).String())
 		}
 	}
 	seen := make(map[string]bool, len(cur.log))
@@ -283,7 +284,7 @@ func (c *Coordinator) progress(s *Summary, p *plan, passed bool, ch checked) {
 	queued := len(c.scheduled)
 	var faults []string
 	for _, f := range p.failures {
-		faults = append(faults, f.describe(c.targets))
+		faults = append(faults, c.faultOf(f).String())
 	}
 	c.mu.Unlock()
 	if len(faults) == 0 {
@@ -304,26 +305,6 @@ func (c *Coordinator) progress(s *Summary, p *plan, passed bool, ch checked) {
 	if ch.diverged != "" {
 		fmt.Fprintf(c.opts.Progress, "  nondeterministic: %s\n", ch.diverged)
 	}
-}
-
-// describe names a fault for people: what, on which call.
-func (f *failure) describe(targets map[string]string) string {
-	what := ""
-	if f.ForcedException != nil {
-		what = fmt.Sprint(f.ForcedException["name"])
-	} else if rv, ok := f.FailureMetadata["return_value"].(map[string]any); ok {
-		what = fmt.Sprintf("status %v", rv["status_code"])
-	}
-	var args []string
-	json.Unmarshal(f.Args, &args)
-	call := strings.Join(args, ",")
-	if f.method != "" {
-		call = strings.ToUpper(f.method) + " " + call
-	}
-	if t := targets[f.ExecutionIndex]; t != "" {
-		call = t + " " + call
-	}
-	return what + " on " + call
 }
 
 // prunable reports whether dynamic reduction prunes p: for every node of its planned

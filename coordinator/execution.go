@@ -1,0 +1,114 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Execution is the view of one execution that a functional test running in the
+// coordinator's own process has: which execution it is and which faults it injects.
+// The context Explore passes to Options.FunctionalTest carries it (ExecutionFrom).
+type Execution struct {
+	// Number counts executions from 1, the fault-free one.
+	Number int
+	// Faults are the faults planned for the execution, in execution-index order.
+	Faults []Fault
+
+	c *Coordinator
+	p *plan
+}
+
+// Fault is a fault planned for one call.
+type Fault struct {
+	// Service is the callee's name, when it reported a request in an earlier
+	// execution; "" for a callee that is not instrumented.
+	Service string
+	Method  string // the call's method, upper case ("GET")
+	URL     string // the call's URL as the caller gave it
+	// Exception is the name of the error injected ("requests.exceptions.Timeout"), or
+	// "" for a made-up response.
+	Exception string
+	// Status is the status of the made-up response, or 0 for an error.
+	Status int
+	// ExecutionIndex is the call's execution index.
+	ExecutionIndex string
+}
+
+// String describes the fault for people: "status 503 on bookings GET http://…".
+func (f Fault) String() string {
+	what := f.Exception
+	if f.Status != 0 {
+		what = "status " + strconv.Itoa(f.Status)
+	}
+	call := strings.TrimSpace(f.Method + " " + f.URL)
+	if f.Service != "" {
+		call = f.Service + " " + call
+	}
+	return what + " on " + call
+}
+
+type executionKey struct{}
+
+// ExecutionFrom returns the execution a functional test given ctx runs in, or nil
+// when ctx does not come from Explore.
+func ExecutionFrom(ctx context.Context) *Execution {
+	x, _ := ctx.Value(executionKey{}).(*Execution)
+	return x
+}
+
+// FaultInjected reports whether a fault is planned for the execution, as the runtime's
+// WasFaultInjected asks.
+func (x *Execution) FaultInjected() bool { return len(x.p.failures) > 0 }
+
+// FaultInjectedOn reports whether a fault is planned for a call to service, as the
+// runtime's WasFaultInjectedOn asks.
+func (x *Execution) FaultInjectedOn(service string) bool {
+	return x.c.faultInjectedIn(x.p, service)
+}
+
+// Landed reports whether the faults planned for the execution were all injected so
+// far: a fault whose call has not happened has not landed.
+func (x *Execution) Landed() bool {
+	x.c.mu.Lock()
+	defer x.c.mu.Unlock()
+	if x.c.cur.plan != x.p {
+		return false
+	}
+	for _, f := range x.p.failures {
+		if !x.c.cur.reached[f.ExecutionIndex] {
+			return false
+		}
+	}
+	return true
+}
+
+// newExecutionView returns the view of the execution of p, the number-th.
+func (c *Coordinator) newExecutionView(number int, p *plan) *Execution {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x := &Execution{Number: number, c: c, p: p}
+	for _, f := range p.failures {
+		x.Faults = append(x.Faults, c.faultOf(f))
+	}
+	return x
+}
+
+// faultOf describes f. c.mu must be held.
+func (c *Coordinator) faultOf(f *failure) Fault {
+	fault := Fault{Service: c.targets[f.ExecutionIndex], Method: strings.ToUpper(f.method), ExecutionIndex: f.ExecutionIndex}
+	var args []string
+	json.Unmarshal(f.Args, &args)
+	fault.URL = strings.Join(args, ",")
+	if f.ForcedException != nil {
+		fault.Exception = fmt.Sprint(f.ForcedException["name"])
+	} else if rv, ok := f.FailureMetadata["return_value"].(map[string]any); ok {
+		code := fmt.Sprint(rv["status_code"])
+		if fault.Status, _ = strconv.Atoi(code); fault.Status == 0 {
+			fault.Exception = "status " + code // not a number: shown as it is
+		}
+	}
+	return fault
+}
