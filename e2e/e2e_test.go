@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/filibuster-go/filibuster-gen/faultmodel"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,7 +230,76 @@ func TestMixed(t *testing.T) {
 		if listed != 2 {
 			t.Errorf("the manifest lists %d library calls, want resty's and retryablehttp's", listed)
 		}
+		checkStatusesInjected(t, app.Analysis, trace.String(), targets)
 	})
+}
+
+// checkStatusesInjected checks that the exploration whose trace is given injected,
+// on calls to each service that instrumented calls reach (targets), every error status
+// the analysis gives that service.
+func checkStatusesInjected(t *testing.T, analysis *faultmodel.File, trace string, targets map[string]bool) {
+	t.Helper()
+	targetOf := make(map[string]string) // execution index -> the callee that reported it
+	type injection struct{ ei, status string }
+	var injected []injection
+	for _, line := range strings.Split(trace, "\n") {
+		var x struct {
+			Path    string `json:"path"`
+			Request struct {
+				ExecutionIndex      string `json:"execution_index"`
+				InstrumentationType string `json:"instrumentation_type"`
+				TargetServiceName   string `json:"target_service_name"`
+			} `json:"request"`
+			Response struct {
+				FailureMetadata *struct {
+					ReturnValue struct {
+						StatusCode any `json:"status_code"`
+					} `json:"return_value"`
+				} `json:"failure_metadata"`
+			} `json:"response"`
+		}
+		if json.Unmarshal([]byte(line), &x) != nil {
+			continue
+		}
+		switch {
+		case x.Path == "/filibuster/update" && x.Request.InstrumentationType == "request_received":
+			targetOf[x.Request.ExecutionIndex] = x.Request.TargetServiceName
+		case x.Path == "/filibuster/create" && x.Response.FailureMetadata != nil:
+			injected = append(injected, injection{x.Request.ExecutionIndex, fmt.Sprint(x.Response.FailureMetadata.ReturnValue.StatusCode)})
+		}
+	}
+	seen := make(map[string]bool) // "service status"
+	for _, in := range injected {
+		seen[targetOf[in.ei]+" "+in.status] = true
+	}
+	checked := 0
+	for _, r := range analysis.Rules {
+		for _, e := range r.Rule.Errors {
+			for service := range targets {
+				if !e.MatchService(service) {
+					continue
+				}
+				for _, raw := range e.Types {
+					var typ struct {
+						ReturnValue struct {
+							StatusCode any `json:"status_code"`
+						} `json:"return_value"`
+					}
+					if json.Unmarshal(raw, &typ) != nil || typ.ReturnValue.StatusCode == nil {
+						continue
+					}
+					status := fmt.Sprint(typ.ReturnValue.StatusCode)
+					checked++
+					if !seen[service+" "+status] {
+						t.Errorf("the analysis gives %s status %s, but no execution injected it on a call to %s", service, status, service)
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("the analysis gives no error status to any service the calls reach")
+	}
 }
 
 // findsBug explores the broken example app with dynamic reduction and checks that an

@@ -269,7 +269,7 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 				r.Body.Close()
 			}
 		}
-		err = injectedError(f.Name, req)
+		err = injectedError(f.Name, c, req)
 		metadata := f.Metadata
 		if metadata == nil {
 			metadata = map[string]any{}
@@ -278,7 +278,7 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 	case answer.FailureMetadata != nil:
 		code, ok := answer.FailureMetadata.status()
 		if !ok {
-			err = injectedError("invalid status code "+string(answer.FailureMetadata.ReturnValue.StatusCode), req)
+			err = injectedError("invalid status code "+string(answer.FailureMetadata.ReturnValue.StatusCode), c, req)
 			complete["exception"] = map[string]any{"name": "invalid_status_code", "metadata": map[string]any{}}
 			break
 		}

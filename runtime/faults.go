@@ -11,16 +11,20 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 )
 
-// injectedError returns the error a call fails with when the coordinator injects the
-// exception name: a *url.Error like net/http's, wrapping the Go error the name denotes.
-func injectedError(name string, req *http.Request) error {
-	return &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: faultError(name, req)}
+// injectedError returns the error a call with c fails with when the coordinator injects
+// the exception name: a *url.Error like net/http's, wrapping the Go error the name
+// denotes.
+func injectedError(name string, c *http.Client, req *http.Request) error {
+	return &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: faultError(name, c, req)}
 }
 
 // faultError is the error under the *url.Error for each fault name (protocol.md §4).
-func faultError(name string, req *http.Request) error {
+// A timeout is the error net/http gives for the deadline that comes first: the
+// request context's (context.DeadlineExceeded itself) or the client's Timeout.
+func faultError(name string, c *http.Client, req *http.Request) error {
 	addr := hostAddr(req.URL)
 	switch name {
 	case "syscall.ECONNREFUSED", "requests.exceptions.ConnectionError":
@@ -28,6 +32,9 @@ func faultError(name string, req *http.Request) error {
 	case "syscall.ECONNRESET":
 		return &net.OpError{Op: "read", Net: "tcp", Addr: addr, Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 	case "context.DeadlineExceeded", "requests.exceptions.Timeout":
+		if deadline, ok := req.Context().Deadline(); ok && (c == nil || c.Timeout == 0 || time.Until(deadline) < c.Timeout) {
+			return context.DeadlineExceeded
+		}
 		return timeoutError{}
 	case "io.ErrUnexpectedEOF":
 		return io.ErrUnexpectedEOF

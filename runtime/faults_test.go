@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 var siteRoot = Site{ID: "site-root", File: "main.go", Line: 7, Func: "main.main"}
@@ -320,5 +321,75 @@ func TestFaultInjectedHelpers(t *testing.T) {
 	ex := coord.exchanges()
 	if len(ex) != 2 || ex[0].path != "/filibuster/fault-injected" || ex[1].path != "/filibuster/fault-injected/users" {
 		t.Errorf("requests %v", ex)
+	}
+}
+
+// TestInjectedTimeoutIsNetHTTPs checks that an injected timeout is the error net/http
+// gives for the deadline that comes first: a request context's deadline gives
+// context.DeadlineExceeded itself under the *url.Error (so code that compares
+// errors.Unwrap(err) == context.DeadlineExceeded, as some clients do, sees the same),
+// a client's Timeout net/http's timeout error.
+func TestInjectedTimeoutIsNetHTTPs(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration // the client's
+		ctx     time.Duration // the request context's deadline; 0 for none
+	}{
+		{"context deadline", 0, 50 * time.Millisecond},
+		{"client timeout", 50 * time.Millisecond, 0},
+		{"context deadline first", time.Hour, 50 * time.Millisecond},
+		{"client timeout first", 50 * time.Millisecond, time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			call := func(instrumented bool) error {
+				ctx := context.Background()
+				if tc.ctx > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tc.ctx)
+					defer cancel()
+				}
+				req, _ := http.NewRequestWithContext(ctx, "GET", hang.URL+"/x", nil)
+				c := &http.Client{Timeout: tc.timeout}
+				var resp *http.Response
+				var err error
+				if instrumented {
+					resp, err = ClientDo(siteRoot, nil, c, req)
+				} else {
+					resp, err = c.Do(req)
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+				return err
+			}
+			real := call(false)
+
+			coord := startCoordinator(t)
+			coord.fault = func(map[string]any, int) map[string]any {
+				return map[string]any{"forced_exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{}}}
+			}
+			SetDefaultServiceName("client")
+			injected := call(true)
+
+			var realURL, injURL *url.Error
+			if !errors.As(real, &realURL) || !errors.As(injected, &injURL) {
+				t.Fatalf("real %v (%T), injected %v (%T): want *url.Error both", real, real, injected, injected)
+			}
+			if (realURL.Err == context.DeadlineExceeded) != (injURL.Err == context.DeadlineExceeded) {
+				t.Errorf("under the *url.Error: real %v (%T), injected %v (%T)", realURL.Err, realURL.Err, injURL.Err, injURL.Err)
+			}
+			if real.Error() != injected.Error() {
+				t.Errorf("message: real %q, injected %q", real, injected)
+			}
+			var rne, ine net.Error
+			if errors.As(real, &rne) != errors.As(injected, &ine) || rne != nil && ine != nil && rne.Timeout() != ine.Timeout() {
+				t.Errorf("net.Error: real %v, injected %v", rne, ine)
+			}
+			if errors.Is(real, context.DeadlineExceeded) != errors.Is(injected, context.DeadlineExceeded) {
+				t.Errorf("errors.Is DeadlineExceeded: real %t, injected %t", errors.Is(real, context.DeadlineExceeded), errors.Is(injected, context.DeadlineExceeded))
+			}
+		})
 	}
 }
