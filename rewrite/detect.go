@@ -53,6 +53,45 @@ func init() {
 	// A reverse proxy forwards the request it serves; a proxy mounted as a handler is
 	// called by no line of the user's, and its calls are attributed to httputil's.
 	libraryCalls["(*net/http/httputil.ReverseProxy).ServeHTTP"] = true
+	// x/oauth2's token requests (a client from Config.Client fetches its tokens inside
+	// the calls made with it, at their lines).
+	for _, name := range []string{
+		"(*golang.org/x/oauth2.Config).Exchange",
+		"(*golang.org/x/oauth2.Config).PasswordCredentialsToken",
+		"(*golang.org/x/oauth2.Config).DeviceAuth",
+		"(*golang.org/x/oauth2.Config).DeviceAccessToken",
+		"(*golang.org/x/oauth2/clientcredentials.Config).Token",
+	} {
+		libraryCalls[name] = true
+	}
+}
+
+// isLibraryCall reports whether fn makes HTTP calls inside a client library: one of
+// libraryCalls, or a method of one of go-github's services (every method of a
+// *XxxService of github.com/google/go-github/vN/github whose first parameter is a
+// context calls the API).
+func isLibraryCall(fn *types.Func) bool {
+	if libraryCalls[fn.FullName()] {
+		return true
+	}
+	pkg := fn.Pkg()
+	if pkg == nil || !strings.HasPrefix(pkg.Path(), "github.com/google/go-github/") || !strings.HasSuffix(pkg.Path(), "/github") {
+		return false
+	}
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || sig.Recv() == nil || sig.Params().Len() == 0 || !fn.Exported() {
+		return false
+	}
+	recv := sig.Recv().Type()
+	if p, ok := recv.(*types.Pointer); ok {
+		recv = p.Elem()
+	}
+	named, ok := recv.(*types.Named)
+	if !ok || !strings.HasSuffix(named.Obj().Name(), "Service") {
+		return false
+	}
+	first, ok := sig.Params().At(0).Type().(*types.Named)
+	return ok && first.Obj().Pkg() != nil && first.Obj().Pkg().Path() == "context" && first.Obj().Name() == "Context"
 }
 
 // reasonLibraryNoHooks is why a library call is not instrumented when net/http is not.
@@ -411,7 +450,7 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		s.skip(s.newSite(call.Pos(), fn, name, KindServer), reasonNotNetHTTP)
 		return
 	}
-	if libraryCalls[name] {
+	if isLibraryCall(callee) {
 		// At the call's parenthesis: the line a stack trace gives for a call at the
 		// end of a chain that spans lines, which is how the hook names the call.
 		site := s.newSite(call.Lparen, fn, name, KindLibrary)

@@ -1,0 +1,3 @@
+module github.com/google/go-github/v75
+
+go 1.21
