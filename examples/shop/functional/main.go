@@ -47,19 +47,29 @@ func main() {
 	if base == "" {
 		base = "http://127.0.0.1:5100"
 	}
+	status, body, err := placeOrder(base)
+	if err != nil {
+		fail(err)
+	}
+	if err := check(runtime.WasFaultInjected(), runtime.WasFaultInjectedOn, status, body); err != nil {
+		fail(err)
+	}
+}
+
+// placeOrder places the test's one order with the order service at base and returns
+// the answer.
+func placeOrder(base string) (int, []byte, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Post(base+"/orders", "application/json", bytes.NewBufferString(order))
 	if err != nil {
-		fail(fmt.Errorf("placing the order: %w", err))
+		return 0, nil, fmt.Errorf("placing the order: %w", err)
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		fail(fmt.Errorf("reading the order's answer: %w", err))
+		return 0, nil, fmt.Errorf("reading the order's answer: %w", err)
 	}
-	if err := check(resp.StatusCode, body); err != nil {
-		fail(err)
-	}
+	return resp.StatusCode, body, nil
 }
 
 // fail reports err and exits with status 1.
@@ -70,9 +80,11 @@ func fail(err error) {
 
 // check asserts that without faults the order is placed, and that with faults the order
 // service still answers one of the allowed statuses, with a complete body when it says
-// the order was placed.
-func check(status int, body []byte) error {
-	if !runtime.WasFaultInjected() {
+// the order was placed. faultInjected says whether the execution injects a fault;
+// faultInjectedOn, asked only when the answer needs it, whether it injects one on a call
+// to the service named.
+func check(faultInjected bool, faultInjectedOn func(service string) bool, status int, body []byte) error {
+	if !faultInjected {
 		if status != http.StatusCreated {
 			return fmt.Errorf("status %d although no fault was injected (body %q), want 201", status, body)
 		}
@@ -87,7 +99,7 @@ func check(status int, body []byte) error {
 		}
 	}
 	// The card is good, so only a fault on payments can make the order answer 402.
-	if status == http.StatusPaymentRequired && !runtime.WasFaultInjectedOn("payments") {
+	if status == http.StatusPaymentRequired && !faultInjectedOn("payments") {
 		return fmt.Errorf("status 402 (payment declined) although no fault was injected on payments")
 	}
 	return nil

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/filibuster-go/filibuster-gen/e2e"
+	"github.com/filibuster-go/filibuster-gen/filibustertest"
+)
+
+// TestUserBookings is the functional test as a Go test: filibustertest runs its body
+// once per execution of the exploration, which must give the paper's counts for
+// cinema-7, with and without dynamic reduction, as ../filibuster.json states them.
+func TestUserBookings(t *testing.T) {
+	cfg, err := e2e.LoadConfig("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Expected == nil {
+		t.Fatal("../filibuster.json has no expected counts")
+	}
+	body := func(t *testing.T, x *filibustertest.Execution) {
+		status, body, err := userBookings(x.URL("users"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := check(x.FaultInjected(), status, body); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		opts []filibustertest.Option
+		want int
+	}{
+		{"reduction", nil, cfg.Expected.WithReduction},
+		{"no-reduction", []filibustertest.Option{filibustertest.WithoutReduction()}, cfg.Expected.WithoutReduction},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := filibustertest.Explore(t, "..", body, c.opts...)
+			if !testing.Short() && s != nil && s.ExecutionsRan != c.want {
+				t.Errorf("%d executions, want the paper's %d", s.ExecutionsRan, c.want)
+			}
+		})
+	}
+}
