@@ -4,7 +4,7 @@ GO            ?= go
 STATICCHECK   ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME      ?= 5s
 
-.PHONY: all test lint unit race fuzz bench bench-nethttp conformance demo corpus realworld clean
+.PHONY: all test lint unit race fuzz bench bench-nethttp conformance demo corpus corpus-go realworld clean
 
 all: test
 
@@ -61,6 +61,13 @@ corpus:
 	$(GO) run ./cmd/filibuster-gen run --corpus --quiet \
 		examples/cinema-1 examples/cinema-2 examples/cinema-3 examples/cinema-4 \
 		examples/cinema-5 examples/cinema-6 examples/cinema-7 examples/cinema-8
+
+## corpus-go: the corpus as Go tests (filibustertest), reduction on and off.
+corpus-go:
+	$(GO) test -count=1 \
+		./examples/cinema-1/functional ./examples/cinema-2/functional ./examples/cinema-3/functional \
+		./examples/cinema-4/functional ./examples/cinema-5/functional ./examples/cinema-6/functional \
+		./examples/cinema-7/functional ./examples/cinema-8/functional
 
 ## realworld: instrument public modules and run their own test suites.
 realworld:
