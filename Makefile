@@ -16,25 +16,28 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^testdata/\|^golden/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd runtime && $(GO) vet ./...
 	$(STATICCHECK) ./...
+	cd runtime && $(STATICCHECK) ./...
 
-## unit: the unit, golden and integration tests.
+## unit: the unit, golden and integration tests, of both modules (runtime/ is one of its own).
 unit:
 	$(GO) test ./...
+	cd runtime && $(GO) test ./...
 
 ## race: the concurrent packages under the race detector.
 race:
-	$(GO) test -race ./runtime/... ./coordinator/...
+	cd runtime && $(GO) test -race ./...
 
 ## fuzz: each fuzz target for a few seconds.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzVClock$$' -fuzztime $(FUZZTIME) ./runtime
-	$(GO) test -run '^$$' -fuzz '^FuzzExecutionIndex$$' -fuzztime $(FUZZTIME) ./runtime
-	$(GO) test -run '^$$' -fuzz '^FuzzHeaders$$' -fuzztime $(FUZZTIME) ./runtime
+	cd runtime && $(GO) test -run '^$$' -fuzz '^FuzzVClock$$' -fuzztime $(FUZZTIME) .
+	cd runtime && $(GO) test -run '^$$' -fuzz '^FuzzExecutionIndex$$' -fuzztime $(FUZZTIME) .
+	cd runtime && $(GO) test -run '^$$' -fuzz '^FuzzHeaders$$' -fuzztime $(FUZZTIME) .
 
 ## bench: Go benchmarks of the runtime, the coordinator and the generator.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./runtime/...
+	cd runtime && $(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) test -run '^$$' -bench Generate -benchtime 1x ./rewrite
 
 ## bench-nethttp: an inert call made inside a library, with and without net/http instrumented.
@@ -49,7 +52,7 @@ bench-nethttp:
 
 ## conformance: replay the reference server's transcripts against our coordinator.
 conformance:
-	@$(GO) test ./coordinator -run '^TestConformance$$' -count=1 -v >conformance.out 2>&1; status=$$?; \
+	@cd runtime && $(GO) test ./coordinator -run '^TestConformance$$' -count=1 -v >conformance.out 2>&1; status=$$?; \
 	grep -E '^conformance|--- FAIL|_test.go:[0-9]+' conformance.out; rm -f conformance.out; exit $$status
 
 ## demo: cinema-3 end to end with the embedded coordinator.

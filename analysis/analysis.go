@@ -29,8 +29,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
 	"github.com/filibuster-go/filibuster-gen/rewrite"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 	"golang.org/x/tools/go/packages"
 )
 

@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/analysis"
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
 	"github.com/filibuster-go/filibuster-gen/rewrite"
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // BuildOptions says how to prepare an application.
@@ -35,19 +36,16 @@ type BuildOptions struct {
 	Log io.Writer
 }
 
-// App is an application whose services and functional test have been built.
+// App is an application whose services and functional test have been built. Its
+// Built part (config, directory, binaries, logs, analysis file) is what Start needs.
 type App struct {
-	Config *Config
-	// Dir is the application directory, absolute.
-	Dir string
+	deploy.Built
 	// ModuleRoot is the root of the Go module holding the application.
 	ModuleRoot string
 	// WorkDir holds the generated files, the binaries and the service logs.
 	WorkDir string
 	// Analysis is the fault model the coordinator uses (nil when uninstrumented).
 	Analysis *faultmodel.File
-	// AnalysisPath is where Analysis was written (or read from).
-	AnalysisPath string
 	// Sites is the number of call sites and handlers the generator found.
 	Sites int
 	// ClientSites are the "file:line" of the instrumented outgoing call sites.
@@ -66,7 +64,7 @@ func Prepare(ctx context.Context, opts BuildOptions) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", opts.Dir, err)
 	}
-	cfg, err := LoadConfig(dir)
+	cfg, err := deploy.LoadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +72,8 @@ func Prepare(ctx context.Context, opts BuildOptions) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	app := &App{Config: cfg, Dir: dir, ModuleRoot: root, WorkDir: opts.WorkDir, log: opts.Log}
+	app := &App{ModuleRoot: root, WorkDir: opts.WorkDir, log: opts.Log}
+	app.Config, app.Dir = cfg, dir
 	if app.log == nil {
 		app.log = io.Discard
 	}
@@ -92,6 +91,7 @@ func Prepare(ctx context.Context, opts BuildOptions) (_ *App, err error) {
 			app.Close()
 		}
 	}()
+	app.BinDir, app.LogDir = filepath.Join(app.WorkDir, "bin"), filepath.Join(app.WorkDir, "logs")
 	for _, sub := range []string{"bin", "logs"} {
 		if err := os.MkdirAll(filepath.Join(app.WorkDir, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("creating work directory: %w", err)
@@ -181,7 +181,7 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("reading analysis file: %w", err)
 		}
-		a.AnalysisPath = analysisFile
+		a.AnalysisFile = analysisFile
 	} else {
 		fmt.Fprintf(a.log, "%s: analysing the services' source\n", a.Config.Name)
 		a.Analysis, err = analysis.Analyze(ctx, rcfg)
@@ -201,8 +201,8 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("encoding the analysis: %w", err)
 		}
-		a.AnalysisPath = filepath.Join(a.WorkDir, "analysis.json")
-		if err := os.WriteFile(a.AnalysisPath, append(data, '\n'), 0o644); err != nil {
+		a.AnalysisFile = filepath.Join(a.WorkDir, "analysis.json")
+		if err := os.WriteFile(a.AnalysisFile, append(data, '\n'), 0o644); err != nil {
 			return "", fmt.Errorf("writing the analysis: %w", err)
 		}
 	}
@@ -223,7 +223,7 @@ func (a *App) build(ctx context.Context, overlay string) error {
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
-	args = append(args, "-o", filepath.Join(a.WorkDir, "bin")+string(filepath.Separator))
+	args = append(args, "-o", a.BinDir+string(filepath.Separator))
 	for _, p := range pkgs {
 		rel, err := a.packageDir(p)
 		if err != nil {
@@ -242,11 +242,6 @@ func (a *App) build(ctx context.Context, overlay string) error {
 	}
 	a.BuildTime = time.Since(start)
 	return nil
-}
-
-// binary returns the path of the binary built from pkg.
-func (a *App) binary(pkg string) string {
-	return filepath.Join(a.WorkDir, "bin", binaryName(pkg))
 }
 
 // packageDir returns the slash-separated directory of pkg (relative to the application

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,7 +57,7 @@ func TestClients(t *testing.T) {
 	defer cancel()
 
 	dir := filepath.Join("..", "examples", "clients")
-	cfg, err := LoadConfig(dir)
+	cfg, err := deploy.LoadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

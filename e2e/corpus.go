@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
 )
 
 // CorpusOptions says how to run the corpus.
@@ -51,12 +53,12 @@ func Corpus(ctx context.Context, opts CorpusOptions) ([]CorpusRow, error) {
 	var rows []CorpusRow
 	start := time.Now()
 	for _, dir := range opts.Dirs {
-		cfg, err := LoadConfig(dir)
+		cfg, err := deploy.LoadConfig(dir)
 		if err != nil {
 			return rows, err
 		}
 		if cfg.Expected == nil {
-			return rows, fmt.Errorf("%s: no expected counts in %s", dir, ConfigFile)
+			return rows, fmt.Errorf("%s: no expected counts in %s", dir, deploy.ConfigFile)
 		}
 		app, err := Prepare(ctx, BuildOptions{Dir: dir, Log: opts.Log})
 		for _, dr := range []bool{false, true} {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // TestBrokenVariantCounterexample explores cinema-2-broken, whose users service turns a
@@ -77,7 +79,7 @@ func TestShop(t *testing.T) {
 
 	t.Run("fixed", func(t *testing.T) {
 		dir := filepath.Join("..", "examples", "shop")
-		cfg, err := LoadConfig(dir)
+		cfg, err := deploy.LoadConfig(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +152,7 @@ func TestMixed(t *testing.T) {
 
 	t.Run("fixed", func(t *testing.T) {
 		dir := filepath.Join("..", "examples", "mixed")
-		cfg, err := LoadConfig(dir)
+		cfg, err := deploy.LoadConfig(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

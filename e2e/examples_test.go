@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
 )
 
 // exampleApps returns the directories of the bundled applications.
 func exampleApps(t *testing.T) []string {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join("..", "examples", "*", ConfigFile))
+	dirs, err := filepath.Glob(filepath.Join("..", "examples", "*", deploy.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestExamplesFaultFree(t *testing.T) {
 			}
 			defer app.Close()
 			requireCommands(t, app.Config)
-			dep, err := app.Start(ctx, StartOptions{})
+			dep, err := app.Start(ctx, deploy.StartOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +63,7 @@ func TestExamplesFaultFree(t *testing.T) {
 // that exist.
 func TestConfigs(t *testing.T) {
 	for _, dir := range exampleApps(t) {
-		cfg, err := LoadConfig(dir)
+		cfg, err := deploy.LoadConfig(dir)
 		if err != nil {
 			t.Error(err)
 			continue

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/filibuster-go/filibuster-gen/coordinator"
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 )
 
 // ExploreOptions says how to explore a prepared application.
@@ -52,7 +53,7 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	// The services must be running before the coordinator can run the functional test,
 	// and the functional test needs their addresses: start them first. They only talk
 	// to the coordinator once a test sends them a request.
-	dep, err := a.Start(ctx, StartOptions{
+	dep, err := a.Start(ctx, deploy.StartOptions{
 		FilibusterURL: filibusterURL,
 		Echo:          opts.Echo,
 		StrictPorts:   opts.Replay != "",

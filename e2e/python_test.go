@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
 )
 
 // TestMixedPython explores cinema-3-mixed, cinema-3 with its bookings and movies
@@ -30,7 +32,7 @@ func TestMixedPython(t *testing.T) {
 		t.Skip("builds and runs an application")
 	}
 	dir := filepath.Join("..", "examples", "cinema-3-mixed")
-	cfg, err := LoadConfig(dir)
+	cfg, err := deploy.LoadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +308,7 @@ func faultOf(resp json.RawMessage) string {
 // requireCommands skips the test when a program one of cfg's services is run with is
 // not installed (python3 for cinema-3-mixed), and fails it instead on CI (CI=true),
 // where every example must run.
-func requireCommands(t *testing.T, cfg *Config) {
+func requireCommands(t *testing.T, cfg *deploy.Config) {
 	t.Helper()
 	for _, s := range cfg.Services {
 		if len(s.Command) == 0 {
@@ -335,10 +337,10 @@ func TestConfigCommand(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		cfg := fmt.Sprintf(`{"services": [%s], %s "entry": "a", "functional_test": "./f"}`, tc.services, tc.extra)
-		if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(cfg), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, deploy.ConfigFile), []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := LoadConfig(dir)
+		_, err := deploy.LoadConfig(dir)
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s: %v", cfg, err)
@@ -358,7 +360,7 @@ func TestMixedPythonForcedSleep(t *testing.T) {
 		t.Skip("builds and runs an application")
 	}
 	dir := filepath.Join("..", "examples", "cinema-3-mixed")
-	cfg, err := LoadConfig(dir)
+	cfg, err := deploy.LoadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ import (
 const RuntimePath = "github.com/filibuster-go/filibuster-gen/runtime"
 
 // runtimeModule is the module that provides RuntimePath.
-const runtimeModule = "github.com/filibuster-go/filibuster-gen"
+const runtimeModule = "github.com/filibuster-go/filibuster-gen/runtime"
 
 // alias is the name under which instrumented files import the runtime. No Go code can
 // declare it by accident: the double underscore is reserved for generated code.

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	filibustergen "github.com/filibuster-go/filibuster-gen"
+	"github.com/filibuster-go/filibuster-gen/runtime"
 	"github.com/filibuster-go/filibuster-gen/templates"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/tools/go/packages"
@@ -73,11 +73,11 @@ func (plan *Plan) addRuntime(mod *packages.Module) error {
 	plan.Overlay[mod.GoMod] = filepath.Join(plan.Out, "go.mod")
 
 	plan.Files["runtime-module/go.mod"] = templates.RuntimeGoMod(runtimeModule)
-	return fs.WalkDir(filibustergen.RuntimeSource, "runtime", func(p string, d fs.DirEntry, err error) error {
+	return fs.WalkDir(runtime.Source, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.go") {
 			return err
 		}
-		src, err := fs.ReadFile(filibustergen.RuntimeSource, p)
+		src, err := fs.ReadFile(runtime.Source, p)
 		if err != nil {
 			return fmt.Errorf("runtime source: %w", err)
 		}

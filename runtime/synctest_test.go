@@ -1,3 +1,10 @@
+// testing/synctest is Go 1.25's; the module supports Go 1.22. Its go line would give
+// this test binary Go 1.22's timers, under which synctest does not run.
+
+//go:build go1.25
+
+//go:debug asynctimerchan=0
+
 package runtime
 
 import (

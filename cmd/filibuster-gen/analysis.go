@@ -4,9 +4,8 @@ import (
 	"fmt"
 
 	"github.com/filibuster-go/filibuster-gen/analysis"
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
-	"github.com/filibuster-go/filibuster-gen/internal/fsutil"
 	"github.com/filibuster-go/filibuster-gen/rewrite"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 	"github.com/spf13/cobra"
 )
 
@@ -90,7 +89,7 @@ Main packages that import the filibuster runtime (functional tests) and those ma
 				_, err := cmd.OutOrStdout().Write(data)
 				return err
 			}
-			return fsutil.WriteFileAtomic(out, data)
+			return faultmodel.WriteFile(out, data)
 		},
 	}
 	f := cmd.Flags()

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/filibuster-go/filibuster-gen/coordinator"
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 	"github.com/spf13/cobra"
 )
 

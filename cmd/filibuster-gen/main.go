@@ -10,6 +10,7 @@
 //	                                         run the exploration loop with the embedded coordinator
 //	filibuster-gen serve                     serve the coordinator endpoints only
 //	filibuster-gen run [dir]                 generate, build, start and explore an application
+//	filibuster-gen prepare dir               generate and build an application for a Go test
 package main
 
 import (
@@ -25,6 +26,7 @@ func main() {
 		newExploreCmd(),
 		newServeCmd(),
 		newRunCmd(),
+		newPrepareCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		var exit exitError

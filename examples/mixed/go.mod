@@ -3,7 +3,6 @@ module github.com/filibuster-go/filibuster-gen/examples/mixed
 go 1.26.0
 
 require (
-	github.com/filibuster-go/filibuster-gen v0.0.0
 	github.com/gin-gonic/gin v1.10.1
 	github.com/go-chi/chi/v5 v5.2.5
 	github.com/go-resty/resty/v2 v2.17.2
@@ -21,6 +20,7 @@ require (
 	github.com/cloudwego/base64x v0.1.4 // indirect
 	github.com/cloudwego/iasm v0.2.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
+	github.com/filibuster-go/filibuster-gen/runtime v0.0.0
 	github.com/gabriel-vasile/mimetype v1.4.3 // indirect
 	github.com/gin-contrib/sse v0.1.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
@@ -59,4 +59,4 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-replace github.com/filibuster-go/filibuster-gen => ../..
+replace github.com/filibuster-go/filibuster-gen/runtime => ../../runtime

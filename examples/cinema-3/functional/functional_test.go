@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/filibuster-go/filibuster-gen/filibustertest"
+	"github.com/filibuster-go/filibuster-gen/runtime/filibustertest"
 )
 
 // TestUserBookings is the functional test as a Go test: filibustertest runs its body

@@ -3,15 +3,15 @@ package main
 import (
 	"testing"
 
-	"github.com/filibuster-go/filibuster-gen/e2e"
-	"github.com/filibuster-go/filibuster-gen/filibustertest"
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
+	"github.com/filibuster-go/filibuster-gen/runtime/filibustertest"
 )
 
 // TestUserBookings is the functional test as a Go test: filibustertest runs its body
 // once per execution of the exploration, which must give the paper's counts for
 // cinema-4, with and without dynamic reduction, as ../filibuster.json states them.
 func TestUserBookings(t *testing.T) {
-	cfg, err := e2e.LoadConfig("..")
+	cfg, err := deploy.LoadConfig("..")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package e2e
+package deploy
 
 import (
 	"context"
@@ -18,9 +18,31 @@ const stopGrace = 2 * time.Second
 // healthTimeout bounds the wait for one service's health check.
 const healthTimeout = 30 * time.Second
 
+// Built is an application whose services (and functional test) are built: what Start
+// needs to run it. `filibuster-gen prepare` writes one as JSON (WriteBuilt, ReadBuilt).
+type Built struct {
+	Config *Config `json:"config"`
+	// Dir is the application directory, absolute: services run by a command start
+	// there.
+	Dir string `json:"dir"`
+	// BinDir holds the binaries, one per package, named as go build names them.
+	BinDir string `json:"bin_dir"`
+	// LogDir receives each service's output, as <name>.log.
+	LogDir string `json:"log_dir"`
+	// AnalysisFile is the analysis file to explore with, absolute; "" when the services
+	// were built uninstrumented.
+	AnalysisFile string `json:"analysis_file,omitempty"`
+}
+
+// Binary returns the path of the binary built from pkg (relative to the application
+// directory).
+func (b *Built) Binary(pkg string) string {
+	return filepath.Join(b.BinDir, BinaryName(pkg))
+}
+
 // Deployment is a running instance of an application: one process per service.
 type Deployment struct {
-	app   *App
+	built *Built
 	procs []*process
 	// URLs maps each service's name to its base URL (http://127.0.0.1:port).
 	URLs map[string]string
@@ -55,17 +77,17 @@ type StartOptions struct {
 //
 // with <NAME>_URL=http://127.0.0.1:<port> set for every service of the application (see
 // URLVar). On error, the services already started are stopped.
-func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
-	ports, err := appPorts(a.Config.Name, len(a.Config.Services), opts.StrictPorts)
+func (b *Built) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
+	ports, err := appPorts(b.Config.Name, len(b.Config.Services), opts.StrictPorts)
 	if err != nil {
 		return nil, err
 	}
-	d := &Deployment{app: a, URLs: make(map[string]string)}
-	for i, s := range a.Config.Services {
+	d := &Deployment{built: b, URLs: make(map[string]string)}
+	for i, s := range b.Config.Services {
 		d.URLs[s.Name] = "http://127.0.0.1:" + strconv.Itoa(ports[i])
 	}
 	d.env = baseEnv()
-	for _, s := range a.Config.Services {
+	for _, s := range b.Config.Services {
 		d.env = append(d.env, URLVar(s.Name)+"="+d.URLs[s.Name])
 	}
 
@@ -74,7 +96,7 @@ func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err 
 			d.Stop()
 		}
 	}()
-	for i, s := range a.Config.Services {
+	for i, s := range b.Config.Services {
 		env := append([]string(nil), d.env...)
 		if s.IsInstrumented() && opts.FilibusterURL != "" {
 			env = append(env, "FILIBUSTER_URL="+opts.FilibusterURL, "FILIBUSTER_SERVICE_NAME="+s.Name)
@@ -83,19 +105,19 @@ func (a *App) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err 
 			env = append(env, k+"="+v)
 		}
 		args := append([]string{"-addr", "127.0.0.1:" + strconv.Itoa(ports[i])}, s.Args...)
-		prog, dir := a.binary(s.Package), ""
+		prog, dir := b.Binary(s.Package), ""
 		if len(s.Command) > 0 {
-			prog, dir = s.Command[0], a.Dir
+			prog, dir = s.Command[0], b.Dir
 			args = append(append([]string(nil), s.Command[1:]...), args...)
 		}
-		logPath := filepath.Join(a.WorkDir, "logs", s.Name+".log")
+		logPath := filepath.Join(b.LogDir, s.Name+".log")
 		p, err := startProcess(s.Name, prog, dir, args, env, logPath, opts.Echo)
 		if err != nil {
 			return nil, err
 		}
 		d.procs = append(d.procs, p)
 	}
-	for i, s := range a.Config.Services {
+	for i, s := range b.Config.Services {
 		if err := waitHealthy(ctx, d.procs[i], d.URLs[s.Name]+s.healthPath(), healthTimeout); err != nil {
 			return nil, err
 		}
@@ -115,7 +137,7 @@ func (d *Deployment) TestEnv(filibusterURL string) []string {
 
 // FunctionalTest returns the path of the functional test's binary.
 func (d *Deployment) FunctionalTest() string {
-	return d.app.binary(d.app.Config.FunctionalTest)
+	return d.built.Binary(d.built.Config.FunctionalTest)
 }
 
 // RunTest runs the functional test once and reports whether it passed; its output goes

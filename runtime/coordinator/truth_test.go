@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // simulated is a functional test that plays an application against the coordinator:

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // BenchmarkExploreCinema3 replays the largest transcript (cinema-3, with and without

@@ -43,7 +43,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // Options configure a coordinator.

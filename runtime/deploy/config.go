@@ -1,4 +1,4 @@
-package e2e
+package deploy
 
 import (
 	"encoding/json"
@@ -130,7 +130,7 @@ func (cfg *Config) check() error {
 		return errors.New("no services")
 	}
 	seen := make(map[string]bool)
-	binaries := map[string]bool{binaryName(cfg.FunctionalTest): true}
+	binaries := map[string]bool{BinaryName(cfg.FunctionalTest): true}
 	for i, s := range cfg.Services {
 		switch {
 		case s.Name == "":
@@ -141,12 +141,12 @@ func (cfg *Config) check() error {
 			return fmt.Errorf("service %q has both a package and a command", s.Name)
 		case seen[s.Name]:
 			return fmt.Errorf("service %q listed twice", s.Name)
-		case s.Package != "" && binaries[binaryName(s.Package)]:
-			return fmt.Errorf("service %q: two packages named %q", s.Name, binaryName(s.Package))
+		case s.Package != "" && binaries[BinaryName(s.Package)]:
+			return fmt.Errorf("service %q: two packages named %q", s.Name, BinaryName(s.Package))
 		}
 		seen[s.Name] = true
 		if s.Package != "" {
-			binaries[binaryName(s.Package)] = true
+			binaries[BinaryName(s.Package)] = true
 		}
 	}
 	if cfg.AnalysisFile != "" && len(cfg.AnalysisInclude) > 0 {
@@ -161,7 +161,7 @@ func (cfg *Config) check() error {
 	return nil
 }
 
-// binaryName is the name go build gives the binary of the package at pkg.
-func binaryName(pkg string) string {
+// BinaryName is the name go build gives the binary of the package at pkg.
+func BinaryName(pkg string) string {
 	return filepath.Base(filepath.FromSlash(pkg))
 }

@@ -65,7 +65,7 @@ func TestParseErrors(t *testing.T) {
 // TestReferenceFiles parses the reference server's analysis files (the repository's
 // copy, in testdata/conformance/analysis); finding none is a failure.
 func TestReferenceFiles(t *testing.T) {
-	dir := filepath.Join("..", "testdata", "conformance", "analysis")
+	dir := filepath.Join("..", "..", "testdata", "conformance", "analysis")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/filibuster-go/filibuster-gen/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // transcript is a recording of the reference server exploring one application
@@ -42,7 +42,7 @@ type transcript struct {
 }
 
 // conformanceDir holds the repository's copy of the reference server's recordings.
-const conformanceDir = "../testdata/conformance"
+const conformanceDir = "../../testdata/conformance"
 
 // indexRow is one row of the table in INDEX.md: a transcript and what it records.
 type indexRow struct {

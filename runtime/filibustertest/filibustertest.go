@@ -64,8 +64,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/filibuster-go/filibuster-gen/coordinator"
-	"github.com/filibuster-go/filibuster-gen/e2e"
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
+	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
+	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
 )
 
 // Execution is what the body of an exploration knows of the execution it runs in.
@@ -148,7 +149,7 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 	for _, opt := range opts {
 		opt(&o)
 	}
-	app, err := prepare(dir, o.analysisFile)
+	app, analysis, err := prepare(dir, o.analysisFile)
 	if err != nil {
 		t.Fatalf("filibustertest: %v", err)
 	}
@@ -158,7 +159,7 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 	files := savedFiles(t, saved)
 	// An execution index names the callee's host and port: the saved executions
 	// replay only on the ports they were recorded with, which are the application's
-	// usual ones (see e2e.StartOptions.StrictPorts).
+	// usual ones (see deploy.StartOptions.StrictPorts).
 	r, err := start(ctx, app, len(files) > 0)
 	if err != nil {
 		t.Fatalf("filibustertest: %v", err)
@@ -166,14 +167,19 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 	t.Cleanup(r.stop)
 
 	if len(files) > 0 {
-		t.Run("saved", func(t *testing.T) {
+		passed := t.Run("saved", func(t *testing.T) {
 			for _, f := range files {
-				r.explore(t, body, coordinator.Options{Replay: f, Analysis: app.Analysis}, "")
+				r.explore(t, body, coordinator.Options{Replay: f, Analysis: analysis}, "")
 			}
 		})
+		if !passed {
+			// The exploration would find the same failure again: fix it first.
+			t.Errorf("filibustertest: a saved execution still fails: not exploring until it passes")
+			return nil
+		}
 	}
 	copts := coordinator.Options{
-		Analysis:             app.Analysis,
+		Analysis:             analysis,
 		DynamicReduction:     o.reduction,
 		BreadthFirst:         o.breadthFirst,
 		SuppressCombinations: o.single,
@@ -191,8 +197,7 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 
 // run is a started application with its coordinator's address.
 type run struct {
-	app  *e2e.App
-	dep  *e2e.Deployment
+	dep  *deploy.Deployment
 	ln   net.Listener
 	srv  *http.Server
 	mu   sync.Mutex
@@ -201,15 +206,15 @@ type run struct {
 
 // start listens for the coordinator and starts the application's services pointed at
 // it, on the application's usual ports or, unless strict, others when those are taken.
-func start(ctx context.Context, app *e2e.App, strict bool) (*run, error) {
+func start(ctx context.Context, app *deploy.Built, strict bool) (*run, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening for the coordinator: %w", err)
 	}
-	r := &run{app: app, ln: ln}
+	r := &run{ln: ln}
 	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 10 * time.Second}
 	go r.srv.Serve(ln)
-	r.dep, err = app.Start(ctx, e2e.StartOptions{FilibusterURL: "http://" + ln.Addr().String(), StrictPorts: strict})
+	r.dep, err = app.Start(ctx, deploy.StartOptions{FilibusterURL: "http://" + ln.Addr().String(), StrictPorts: strict})
 	if err != nil {
 		r.srv.Close()
 		return nil, err
@@ -358,7 +363,7 @@ func savedFiles(t *testing.T, dir string) []string {
 }
 
 // save copies the counterexample file into dir as <name>.json, with a number added
-// when that name is taken.
+// when that name is taken by another execution.
 func save(counterexample, dir, name string) (string, error) {
 	data, err := os.ReadFile(counterexample)
 	if err != nil {
@@ -369,8 +374,12 @@ func save(counterexample, dir, name string) (string, error) {
 	}
 	path := filepath.Join(dir, name+".json")
 	for i := 2; ; i++ {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		old, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
 			break
+		}
+		if err == nil && bytes.Equal(old, data) {
+			return path, nil // saved already
 		}
 		path = filepath.Join(dir, name+"-"+strconv.Itoa(i)+".json")
 	}
@@ -379,35 +388,47 @@ func save(counterexample, dir, name string) (string, error) {
 
 var (
 	preparedMu sync.Mutex
-	prepared   = make(map[string]*e2e.App) // by absolute directory and analysis file
+	prepared   = make(map[string]*deploy.Built) // by absolute directory and analysis file
 )
 
-// prepare instruments and builds the application in dir once per test binary, in
-// dir's .filibuster/test, where the next run finds what it can reuse.
-func prepare(dir, analysisFile string) (*e2e.App, error) {
+// prepare has the generator instrument, analyse and build the application in dir
+// (`filibuster-gen prepare`), once per test binary, into dir's .filibuster/test, where
+// the next run finds what it can reuse. It returns the built application and its
+// analysis.
+func prepare(dir, analysisFile string) (*deploy.Built, *faultmodel.File, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if analysisFile != "" {
 		if analysisFile, err = filepath.Abs(analysisFile); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	key := abs + "\x00" + analysisFile
 	preparedMu.Lock()
 	defer preparedMu.Unlock()
-	if app, ok := prepared[key]; ok {
-		return app, nil
+	app, ok := prepared[key]
+	if !ok {
+		work := filepath.Join(abs, ".filibuster", "test")
+		args := []string{"prepare", "--work", work}
+		if analysisFile != "" {
+			args = append(args, "--analysis-file", analysisFile)
+		}
+		if err := runGenerator(append(args, abs)...); err != nil {
+			return nil, nil, err
+		}
+		if app, err = deploy.ReadBuilt(work); err != nil {
+			return nil, nil, err
+		}
+		prepared[key] = app
 	}
-	app, err := e2e.Prepare(context.Background(), e2e.BuildOptions{
-		Dir:          abs,
-		AnalysisFile: analysisFile,
-		WorkDir:      filepath.Join(abs, ".filibuster", "test"),
-	})
+	if app.AnalysisFile == "" {
+		return nil, nil, fmt.Errorf("%s was built uninstrumented", abs)
+	}
+	analysis, err := faultmodel.ReadFile(app.AnalysisFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	prepared[key] = app
-	return app, nil
+	return app, analysis, nil
 }

@@ -15,6 +15,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/internal/fsutil"
 )
 
 // File is an analysis file.
@@ -176,6 +178,12 @@ func ReadFile(path string) (*File, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
+}
+
+// WriteFile writes data, an encoded analysis file, to path so that a reader never sees
+// it half written: path holds its old content or all of data.
+func WriteFile(path string, data []byte) error {
+	return fsutil.WriteFileAtomic(path, data)
 }
 
 // MarshalJSON encodes the file as a JSON object of its rules, in order.

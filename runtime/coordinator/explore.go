@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/filibuster-go/filibuster-gen/internal/fsutil"
+	"github.com/filibuster-go/filibuster-gen/runtime/internal/fsutil"
 )
 
 // ErrNothingObserved is returned by Explore when the fault-free execution reported no
