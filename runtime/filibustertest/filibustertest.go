@@ -187,6 +187,10 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 		OnlyInitial:          testing.Short() && os.Getenv("FILIBUSTER_EXPLORE") != "1",
 	}
 	summary := r.explore(t, body, copts, saved)
+	if summary != nil && summary.ExecutionsRan > 0 {
+		t.Logf("filibustertest: %d executions ran, %d pruned, in %v (%v per execution)",
+			summary.ExecutionsRan, summary.Pruned, summary.Elapsed.Round(time.Millisecond), (summary.Elapsed / time.Duration(summary.ExecutionsRan)).Round(10*time.Microsecond))
+	}
 	if summary != nil && copts.OnlyInitial {
 		t.Logf("filibustertest: -short: ran the fault-free execution only (FILIBUSTER_EXPLORE=1 explores)")
 	} else if summary != nil && o.max > 0 && summary.ExecutionsRan >= o.max {
