@@ -27,7 +27,9 @@ type Fault struct {
 	// execution; "" for a callee that is not instrumented.
 	Service string
 	Method  string // the call's method, upper case ("GET")
-	URL     string // the call's URL as the caller gave it
+	// URL is the call's URL as the runtime reports it, without scheme and host, as the
+	// reference does: "5000/users/chris_rivers" for http://users:5000/users/chris_rivers.
+	URL string
 	// Exception is the name of the error injected ("requests.exceptions.Timeout"), or
 	// "" for a made-up response.
 	Exception string
