@@ -86,6 +86,8 @@ type Summary struct {
 	// every call seen to the number of calls made from it, over all executions.
 	CallSites                              map[string]int
 	Elapsed, GenerationTime, ReductionTime time.Duration
+	// Report is the exploration's report (see Report), set when Explore returns.
+	Report *Report
 }
 
 // Unreached says which scheduled faults of an execution never landed.
@@ -107,6 +109,7 @@ type Coordinator struct {
 	targets   map[string]string // execution index -> callee service, from request_received
 	genTime   time.Duration
 	sites     map[string]int // "file:line" of each call site seen -> calls made from it
+	report    reportLog      // what Report needs (report.go)
 }
 
 // failure is a fault planned for one call, as the reference records it.
@@ -197,9 +200,13 @@ func CommandTest(shellCmd string, env []string, out io.Writer) func(context.Cont
 	return func(ctx context.Context) (bool, error) {
 		cmd := exec.CommandContext(ctx, "sh", "-c", shellCmd)
 		cmd.Env = append(append(os.Environ(), env...), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -count=1"))
-		cmd.Stdout = out
-		cmd.Stderr = out
+		var kept limitedBuffer
+		cmd.Stdout = io.MultiWriter(out, &kept)
+		cmd.Stderr = cmd.Stdout
 		err := cmd.Run()
+		if x := ExecutionFrom(ctx); x != nil {
+			x.SetOutput(kept.String())
+		}
 		if _, ok := err.(*exec.ExitError); ok {
 			return false, nil
 		}

@@ -53,6 +53,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 			s.CallSites[k] = n
 		}
 		c.mu.Unlock()
+		c.endReport(s)
 	}()
 
 	first := &plan{}
@@ -71,12 +72,14 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
+		started := time.Now()
 		passed, err := c.run(ctx, next, s.ExecutionsRan+1)
 		s.ExecutionsRan++
 		if err != nil {
 			return s, err
 		}
 		check := c.check()
+		c.record(s.ExecutionsRan, passed, check, time.Since(started))
 		if s.ExecutionsRan == 1 && c.opts.Replay == "" {
 			switch {
 			case !passed:
@@ -119,6 +122,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 				s.ReductionTime += time.Since(t)
 				if pruned {
 					s.Pruned++
+					c.recordPruned(p)
 					continue
 				}
 			}
