@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/report"
 	"github.com/spf13/cobra"
 )
 
@@ -65,6 +67,8 @@ func newExploreCmd() *cobra.Command {
 		unreached    bool
 		quiet        bool
 		traceFile    string
+		reportDir    string
+		manifest     string
 	)
 	cmd := &cobra.Command{
 		Use:   "explore --functional-test CMD",
@@ -80,7 +84,11 @@ when --counterexample-file names an existing file, explore replays exactly that 
 (and never rewrites it). A scheduled fault that never landed, because the call it was for
 did not happen again, is reported and makes the run end INCOMPLETE with exit status 1,
 unless --allow-unreached. A fault-free execution that fails, or in which no instrumented
-call reports, is an error (exit status 2): nothing would be tested.`,
+call reports, is an error (exit status 2): nothing would be tested.
+
+The report of the exploration (report.json and a static index.html, see docs/report.md)
+is written to --report, by default .filibuster/report/explore; with --manifest (the
+generator's manifest.json) its call-site coverage lists every site the generator found.`,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if test == "" {
@@ -113,6 +121,7 @@ call reports, is an error (exit status 2): nothing would be tested.`,
 				opts.CounterexampleFile = ceFile
 			}
 			c := coordinator.New(opts)
+			var err2 error
 			var handler http.Handler = c
 			if traceFile != "" {
 				f, err := os.Create(traceFile)
@@ -132,6 +141,27 @@ call reports, is an error (exit status 2): nothing would be tested.`,
 			s, err := c.Explore(ctx)
 			if s != nil && err == nil {
 				PrintSummary(cmd.OutOrStdout(), s)
+			}
+			if s != nil && s.Report != nil {
+				rep := &report.Report{Application: "explore", Command: commandLine(), Exploration: s.Report}
+				if manifest != "" {
+					if rep.Manifest, err2 = report.ReadManifest(manifest); err2 != nil {
+						return exitError{code: 2, msg: err2.Error()}
+					}
+				}
+				if s.Failed && opts.Replay == "" {
+					rep.ReplayCommand = replayExplore(flags, test, opts.CounterexampleFile)
+				}
+				if err != nil {
+					rep.Error = err.Error()
+				}
+				if reportDir == "" {
+					reportDir = filepath.Join(".filibuster", "report", "explore")
+				}
+				if err2 = report.Write(reportDir, rep); err2 != nil {
+					return exitError{code: 2, msg: err2.Error()}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(reportDir, report.HTMLFile))
 			}
 			if err != nil {
 				return exitError{code: 2, msg: "filibuster-gen explore: " + err.Error()}
@@ -158,7 +188,18 @@ call reports, is an error (exit status 2): nothing would be tested.`,
 	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
 	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
+	f.StringVar(&reportDir, "report", "", "write the report folder to `dir` (default .filibuster/report/explore)")
+	f.StringVar(&manifest, "manifest", "", "the generator's manifest.json `file`, for the report's call-site coverage")
 	return cmd
+}
+
+// replayExplore is the explore command that replays the counterexample file ce.
+func replayExplore(flags coordinatorFlags, test, ce string) string {
+	args := []string{"filibuster-gen", "explore", "--functional-test", shellWord(test), "--counterexample-file", shellWord(ce), "--addr", shellWord(flags.addr)}
+	if flags.analysisFile != "" {
+		args = append(args, "--analysis-file", shellWord(flags.analysisFile))
+	}
+	return strings.Join(args, " ")
 }
 
 // PrintSummary writes the counts the reference server prints, what was not tested,

@@ -11,6 +11,7 @@
 //	filibuster-gen serve                     serve the coordinator endpoints only
 //	filibuster-gen run [dir]                 generate, build, start and explore an application
 //	filibuster-gen prepare dir               generate and build an application for a Go test
+//	filibuster-gen report dir                regenerate a report folder's index.html
 package main
 
 import (
@@ -27,6 +28,7 @@ func main() {
 		newServeCmd(),
 		newRunCmd(),
 		newPrepareCmd(),
+		newReportCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		var exit exitError

@@ -6,12 +6,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/e2e"
+	"github.com/filibuster-go/filibuster-gen/runtime/report"
 	"github.com/spf13/cobra"
 )
 
@@ -31,6 +34,7 @@ func newRunCmd() *cobra.Command {
 		corpus         bool
 		traceFile      string
 		unreached      bool
+		reportDir      string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] dir...",
@@ -46,8 +50,13 @@ with --counterexample-file) or when scheduled faults never landed (unless
 --allow-unreached), and 2 on any other error, such as a fault-free execution that fails
 or reports no instrumented call.
 
+The report of the exploration (report.json and a static index.html, see docs/report.md)
+is written to --report, by default .filibuster/report/<application>; its location is
+printed at the end.
+
 With --corpus, each dir is explored with dynamic reduction off and on and the numbers
-of test executions are compared with the expected ones of its filibuster.json.`,
+of test executions are compared with the expected ones of its filibuster.json (no
+report is written).`,
 		Args:          cobra.MinimumNArgs(1),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -89,7 +98,7 @@ of test executions are compared with the expected ones of its filibuster.json.`,
 				defer f.Close()
 				opts.Trace = f
 			}
-			return runOne(ctx, opts, stdout)
+			return runOne(ctx, opts, stdout, reportDir)
 		},
 	}
 	f := cmd.Flags()
@@ -103,13 +112,30 @@ of test executions are compared with the expected ones of its filibuster.json.`,
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
 	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
 	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
+	f.StringVar(&reportDir, "report", "", "write the report folder to `dir` (default .filibuster/report/<application>)")
 	f.BoolVar(&corpus, "corpus", false, "explore each dir with and without dynamic reduction and compare with its expected counts")
 	return cmd
 }
 
-// runOne runs one application and prints its summary.
-func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer) error {
-	res, err := e2e.Run(ctx, opts)
+// runOne runs one application, prints its summary and writes its report to
+// reportDir ("" means .filibuster/report/<application>).
+func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer, reportDir string) error {
+	res, rep, err := runReported(ctx, opts)
+	if rep != nil {
+		if reportDir == "" {
+			reportDir = filepath.Join(".filibuster", "report", rep.Application)
+		}
+		if res != nil && res.Summary != nil && res.Summary.Failed && opts.Replay == "" && opts.CounterexampleFile != "" {
+			rep.ReplayCommand = fmt.Sprintf("filibuster-gen run %s --counterexample-file %s", opts.Dir, opts.CounterexampleFile)
+		}
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		if werr := report.Write(reportDir, rep); werr != nil {
+			return exitError{2, werr.Error()}
+		}
+		defer fmt.Fprintf(stdout, "  report: %s\n", filepath.Join(reportDir, report.HTMLFile))
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitError{130, "interrupted; every service was stopped"}
@@ -232,4 +258,78 @@ func printReach(w io.Writer, listed []string, seen map[string]int) {
 		sort.Strings(missed)
 		fmt.Fprintf(w, "  listed call sites no execution reached: %s\n", strings.Join(missed, ", "))
 	}
+}
+
+// runReported is e2e.Run, keeping what the report needs: the generator's manifest,
+// read before the work directory is removed, and the exploration's report. The report
+// is nil when the exploration did not start.
+func runReported(ctx context.Context, opts e2e.Options) (*e2e.Result, *report.Report, error) {
+	app, err := e2e.Prepare(ctx, e2e.BuildOptions{Dir: opts.Dir, AnalysisFile: opts.AnalysisFile, WorkDir: opts.WorkDir, Log: opts.Log})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer app.Close()
+	res := &e2e.Result{
+		Name:         app.Config.Name,
+		Sites:        app.Sites,
+		ClientSites:  app.ClientSites,
+		GenerateTime: app.GenerateTime,
+		AnalysisTime: app.AnalysisTime,
+		BuildTime:    app.BuildTime,
+	}
+	manifest, merr := appManifest(app)
+	res.Summary, err = app.Explore(ctx, opts.ExploreOptions)
+	if res.Summary == nil || res.Summary.Report == nil {
+		return res, nil, err
+	}
+	rep := &report.Report{
+		Application: app.Config.Name,
+		Command:     commandLine(),
+		Manifest:    manifest,
+		Exploration: res.Summary.Report,
+	}
+	if merr != nil && opts.Log != nil {
+		fmt.Fprintf(opts.Log, "%s: the report has no manifest: %v\n", app.Config.Name, merr)
+	}
+	return res, rep, err
+}
+
+// appManifest reads the generator's manifest of a prepared application and names the
+// service each site belongs to.
+func appManifest(app *e2e.App) ([]report.Site, error) {
+	sites, err := report.ReadManifest(filepath.Join(app.WorkDir, "generated", "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	dirs := make(map[string]string) // module-relative package directory -> service
+	for _, svc := range app.Config.Services {
+		if svc.Package == "" {
+			continue
+		}
+		rel, err := filepath.Rel(app.ModuleRoot, filepath.Join(app.Dir, filepath.FromSlash(svc.Package)))
+		if err == nil {
+			dirs[filepath.ToSlash(rel)] = svc.Name
+		}
+	}
+	for i := range sites {
+		sites[i].Service = dirs[path.Dir(sites[i].File)]
+	}
+	return sites, nil
+}
+
+// commandLine is the command line filibuster-gen was run with, for the report.
+func commandLine() string {
+	args := []string{"filibuster-gen"}
+	for _, a := range os.Args[1:] {
+		args = append(args, shellWord(a))
+	}
+	return strings.Join(args, " ")
+}
+
+// shellWord quotes s for sh when it needs it.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"$\\;&|<>()*?[]#~`!{}") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

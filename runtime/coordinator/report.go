@@ -56,8 +56,9 @@ type ReportSettings struct {
 type ReportSummary struct {
 	// Result is "passed" (every execution passed with every planned fault injected),
 	// "failed" (an execution's functional test failed), "incomplete" (faults never
-	// landed, and that was not allowed), "passed, unreached allowed", or "running"
-	// while Explore has not returned.
+	// landed, and that was not allowed), "passed, unreached allowed", "nothing
+	// tested" (the fault-free execution made no instrumented call), or "running" while
+	// Explore has not returned.
 	Result    string `json:"result"`
 	Ran       int    `json:"ran"`
 	Passed    int    `json:"passed"`
@@ -76,7 +77,8 @@ type ReportSummary struct {
 // ExecutionReport is one execution that ran.
 type ExecutionReport struct {
 	Number int `json:"number"`
-	// Result is "passed", "failed" or "not tested" (a planned fault never landed).
+	// Result is "passed", "failed" or "not tested" (a planned fault never landed, or
+	// the execution made no instrumented call).
 	Result string        `json:"result"`
 	Faults []FaultReport `json:"faults"`
 	Calls  []CallReport  `json:"calls"`
@@ -256,6 +258,8 @@ func (c *Coordinator) Report() *Report {
 	switch s := c.report.summary; {
 	case s == nil:
 		sum.Result = "running"
+	case len(r.Executions) > 0 && len(r.Executions[0].Calls) == 0 && c.opts.Replay == "":
+		sum.Result = "nothing tested"
 	case sum.Failed > 0:
 		sum.Result = "failed"
 	case sum.NotTested > 0 && !c.opts.AllowUnreached:
@@ -289,7 +293,8 @@ func (c *Coordinator) executionReport(run *ranExecution) ExecutionReport {
 	switch {
 	case !run.passed:
 		x.Result = "failed"
-	case len(run.check.unreached) > 0:
+	case len(run.check.unreached) > 0, len(run.ex.log) == 0:
+		// A fault never landed, or no instrumented call was made: nothing was tested.
 		x.Result = "not tested"
 	}
 	if out, ok := c.report.outputs[run.number]; ok {

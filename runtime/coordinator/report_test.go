@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"reflect"
@@ -242,5 +243,20 @@ func TestCommandTestOutput(t *testing.T) {
 		if got.Output != tc.want || got.OutputTruncated != tc.cut {
 			t.Errorf("%s: output of %d bytes, truncated %t; want %d bytes, %t", tc.cmd, len(got.Output), got.OutputTruncated, len(tc.want), tc.cut)
 		}
+	}
+}
+
+// TestReportNothingObserved checks that a fault-free execution that made no call is
+// not shown as passed.
+func TestReportNothingObserved(t *testing.T) {
+	c := New(Options{})
+	c.SetFunctionalTest(func(context.Context) (bool, error) { return true, nil })
+	s, err := c.Explore(context.Background())
+	if !errors.Is(err, ErrNothingObserved) {
+		t.Fatalf("err %v, want ErrNothingObserved", err)
+	}
+	r := s.Report
+	if r.Summary.Result != "nothing tested" || r.Summary.Passed != 0 || r.Summary.NotTested != 1 || r.Executions[0].Result != "not tested" {
+		t.Errorf("summary %+v, execution 1 %q; want nothing tested, not passed", r.Summary, r.Executions[0].Result)
 	}
 }

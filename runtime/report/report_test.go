@@ -202,3 +202,19 @@ func TestReadManifest(t *testing.T) {
 		t.Errorf("got %+v, want %+v", sites, want)
 	}
 }
+
+// TestErrorShown checks that an exploration that ended with an error is never shown
+// with its summary's result.
+func TestErrorShown(t *testing.T) {
+	r := sample()
+	r.Exploration.Summary.Result = "passed"
+	r.Error = "the functional test failed with no fault injected"
+	var b bytes.Buffer
+	if err := Render(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if !strings.Contains(page, `<span id="result" class="badge r-error">error</span>`) || !strings.Contains(page, "ended with an error: the functional test failed") || strings.Contains(page, `class="badge r-passed">passed</span></h1>`) {
+		t.Error("the page does not show the error as the result")
+	}
+}

@@ -21,7 +21,7 @@ code, pre, .mono { font-family: ui-monospace, monospace; font-size: 12.5px; }
 pre { background: #f4f4f4; border: 1px solid #ddd; padding: .5em; overflow-x: auto; white-space: pre-wrap; }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 3px; font-weight: bold; color: #fff; }
 .r-passed, .c-ok { background: #2e7d32; }
-.r-failed, .c-bad { background: #c62828; }
+.r-failed, .r-error, .r-nothing-tested, .c-bad { background: #c62828; }
 .r-not-tested, .r-incomplete, .r-passed-unreached-allowed, .c-warn { background: #ef6c00; }
 .r-running, .r-pruned, .c-na, .r-not-run { background: #757575; }
 details.execution { background: #fff; border: 1px solid #ddd; border-left: 6px solid #2e7d32; margin: .25em 0; }
@@ -41,7 +41,7 @@ body.show-clocks .clocks { display: table-cell; }
 </head>
 <body>
 <header>
-<h1>{{.Application}}: <span id="result" class="badge r-{{class .X.Summary.Result}}">{{.X.Summary.Result}}</span></h1>
+<h1>{{.Application}}: {{if .Error}}<span id="result" class="badge r-error">error</span>{{else}}<span id="result" class="badge r-{{class .X.Summary.Result}}">{{.X.Summary.Result}}</span>{{end}}</h1>
 {{with .Error}}<p class="error" id="error">The exploration ended with an error: {{.}}</p>{{end}}
 <table id="summary">
 <tr><th>test executions ran</th><td>{{.X.Summary.Ran}}</td>
