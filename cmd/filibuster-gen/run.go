@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -277,7 +276,7 @@ func runReported(ctx context.Context, opts e2e.Options) (*e2e.Result, *report.Re
 		AnalysisTime: app.AnalysisTime,
 		BuildTime:    app.BuildTime,
 	}
-	manifest, merr := appManifest(app)
+	manifest, merr := app.Manifest()
 	res.Summary, err = app.Explore(ctx, opts.ExploreOptions)
 	if res.Summary == nil || res.Summary.Report == nil {
 		return res, nil, err
@@ -292,29 +291,6 @@ func runReported(ctx context.Context, opts e2e.Options) (*e2e.Result, *report.Re
 		fmt.Fprintf(opts.Log, "%s: the report has no manifest: %v\n", app.Config.Name, merr)
 	}
 	return res, rep, err
-}
-
-// appManifest reads the generator's manifest of a prepared application and names the
-// service each site belongs to.
-func appManifest(app *e2e.App) ([]report.Site, error) {
-	sites, err := report.ReadManifest(filepath.Join(app.WorkDir, "generated", "manifest.json"))
-	if err != nil {
-		return nil, err
-	}
-	dirs := make(map[string]string) // module-relative package directory -> service
-	for _, svc := range app.Config.Services {
-		if svc.Package == "" {
-			continue
-		}
-		rel, err := filepath.Rel(app.ModuleRoot, filepath.Join(app.Dir, filepath.FromSlash(svc.Package)))
-		if err == nil {
-			dirs[filepath.ToSlash(rel)] = svc.Name
-		}
-	}
-	for i := range sites {
-		sites[i].Service = dirs[path.Dir(sites[i].File)]
-	}
-	return sites, nil
 }
 
 // commandLine is the command line filibuster-gen was run with, for the report.

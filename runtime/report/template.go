@@ -64,6 +64,7 @@ body.show-clocks .clocks { display: table-cell; }
 {{- if .X.Settings.SuppressCombinations}}one fault per execution; {{end}}
 {{- if .X.Settings.AllowUnreached}}faults that never land allowed; {{end}}</td></tr>{{end}}
 </table>
+<p><a href="#executions-h">executions</a> · <a href="#coverage-h">call-site coverage</a>{{if .X.Pruned}} · <a href="#pruned">pruned executions</a>{{end}}</p>
 {{if .X.Summary.NotRun}}<p>{{.X.Summary.NotRun}} scheduled executions were not run: the exploration stopped first. They are not tested.</p>{{end}}
 </header>
 <main>
@@ -76,7 +77,7 @@ body.show-clocks .clocks { display: table-cell; }
 {{range .Coaching}}<p>A resilient caller checks for {{.Fault}}:</p><pre class="coaching">{{.Code}}</pre>{{end}}
 </div>{{end}}{{end}}{{end}}
 
-<h2>Executions</h2>
+<h2 id="executions-h">Executions</h2>
 <div class="filters">
 <label>show <select id="f-result"><option value="">all</option><option value="failed">failed only</option><option value="not-tested">not tested only</option><option value="passed">passed only</option></select></label>
 <label>service <select id="f-service"><option value="">any</option>{{range .Services}}<option>{{.}}</option>{{end}}</select></label>
@@ -106,7 +107,7 @@ body.show-clocks .clocks { display: table-cell; }
 <table><tr><th>faults</th></tr>{{range .}}<tr><td>{{range $i, $f := .Faults}}{{if $i}}; {{end}}{{$f.Description}}{{end}}</td></tr>{{end}}</table>
 </details>{{end}}
 
-<h2>Call-site coverage</h2>
+<h2 id="coverage-h">Call-site coverage</h2>
 <p>Every call site and handler the generator found{{if not .Manifest}} (no manifest was given: only the sites seen are listed){{end}}: whether the fault-free run exercised it, the faults injected on it, and the faults the analysis names for its calls that were never injected.</p>
 <table id="coverage"><tr><th>site</th><th>kind</th><th>service</th><th>callee</th><th>state</th><th>calls (fault-free)</th><th>faults injected</th><th>faults never injected</th></tr>
 {{range .Coverage}}<tr class="site {{.Class}}" data-site="{{.Site}}"><td class="mono">{{.Site}}</td><td>{{.Kind}}</td><td>{{.Service}}</td><td class="mono">{{.Callee}}</td><td><span class="badge c-{{.Class}}">{{.State}}</span></td><td>{{.Calls}} ({{.FaultFree}})</td><td>{{join .Injected ", "}}</td><td>{{join .NeverInjected ", "}}</td></tr>
