@@ -128,6 +128,8 @@ type failureFault struct {
 	ReturnValue struct {
 		StatusCode json.RawMessage `json:"status_code"` // "503" or 503
 	} `json:"return_value"`
+	// Exception is the gRPC form, {"metadata": {"code": "NOT_FOUND"}} (grpcbridge.go).
+	Exception *forcedFault `json:"exception"`
 }
 
 func (f *failureFault) status() (int, bool) {

@@ -1,0 +1,20 @@
+module github.com/filibuster-go/filibuster-gen/grpc
+
+go 1.25.0
+
+require (
+	github.com/filibuster-go/filibuster-gen/runtime v0.0.0
+	google.golang.org/grpc v1.81.1
+)
+
+require (
+	golang.org/x/net v0.51.0 // indirect
+	golang.org/x/sys v0.42.0 // indirect
+	golang.org/x/text v0.34.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260226221140-a57be14db171 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
+)
+
+// The runtime module of this repository; a module that requires this one gets the
+// runtime the generator gives it (docs/grpc.md).
+replace github.com/filibuster-go/filibuster-gen/runtime => ../runtime
