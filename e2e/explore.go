@@ -30,6 +30,9 @@ type ExploreOptions struct {
 	// Progress receives the coordinator's progress lines and the functional test's
 	// output; nil is quiet.
 	Progress io.Writer
+	// OnProgress, when set, is told the counts after each execution (see
+	// coordinator.Options.OnProgress).
+	OnProgress func(coordinator.Progress)
 	// Echo, when not nil, receives the services' output.
 	Echo io.Writer
 	// Trace, when not nil, receives every request the coordinator gets and its answer,
@@ -73,6 +76,7 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 		FunctionalTestName: testCmd,
 		AllowUnreached:     opts.AllowUnreached,
 		Progress:           opts.Progress,
+		OnProgress:         opts.OnProgress,
 		CounterexampleFile: opts.CounterexampleFile,
 		Replay:             opts.Replay,
 	})

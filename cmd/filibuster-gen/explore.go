@@ -69,6 +69,7 @@ func newExploreCmd() *cobra.Command {
 		traceFile    string
 		reportDir    string
 		manifest     string
+		verbose      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "explore --functional-test CMD",
@@ -111,8 +112,15 @@ generator's manifest.json) its call-site coverage lists every site the generator
 				CounterexampleFile:   "counterexample.json",
 				AllowUnreached:       unreached,
 			}
+			explored := func() {}
 			if !quiet {
 				opts.Progress = cmd.ErrOrStderr()
+				if isTerminal(opts.Progress) && !verbose {
+					// One updating status line; each execution is in the report.
+					status := &statusLine{w: opts.Progress, name: "explore"}
+					opts.Progress, opts.OnProgress = nil, status.update
+					explored = status.end
+				}
 			}
 			if ceFile != "" {
 				if _, err := os.Stat(ceFile); err == nil {
@@ -139,6 +147,7 @@ generator's manifest.json) its call-site coverage lists every site the generator
 			// The command's environment is known only now that the address is.
 			c.SetFunctionalTest(coordinator.CommandTest(test, []string{"FILIBUSTER_URL=" + url}, opts.Progress))
 			s, err := c.Explore(ctx)
+			explored()
 			if s != nil && err == nil {
 				PrintSummary(cmd.OutOrStdout(), s)
 			}
@@ -186,7 +195,8 @@ generator's manifest.json) its call-site coverage lists every site the generator
 	f.BoolVar(&single, "suppress-combinations", false, "inject at most one fault per execution")
 	f.StringVar(&ceFile, "counterexample-file", "", "counterexample `file` to write, or to replay when it exists (default counterexample.json)")
 	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
-	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary (and the report's location)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "one line per execution also on a terminal (default there: one updating status line)")
 	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
 	f.StringVar(&reportDir, "report", "", "write the report folder to `dir` (default .filibuster/report/explore)")
 	f.StringVar(&manifest, "manifest", "", "the generator's manifest.json `file`, for the report's call-site coverage")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/e2e"
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 	"github.com/filibuster-go/filibuster-gen/runtime/report"
 	"github.com/spf13/cobra"
 )
@@ -70,6 +71,7 @@ report is written).`,
 			if len(args) != 1 {
 				return exitError{2, "run takes one application directory (or several with --corpus)"}
 			}
+			explored := func() {}
 			opts := e2e.Options{
 				Dir:          args[0],
 				AnalysisFile: analysisFile,
@@ -85,6 +87,12 @@ report is written).`,
 			if !quiet {
 				opts.Log = stderr
 				opts.Progress = stderr
+				if isTerminal(stderr) && !verbose {
+					// One updating status line; each execution is in the report.
+					status := &statusLine{w: stderr, name: filepath.Base(filepath.Clean(args[0]))}
+					opts.Progress, opts.OnProgress = nil, status.update
+					explored = status.end
+				}
 			}
 			if verbose {
 				opts.Echo = stderr
@@ -97,7 +105,7 @@ report is written).`,
 				defer f.Close()
 				opts.Trace = f
 			}
-			return runOne(ctx, opts, stdout, reportDir)
+			return runOne(ctx, opts, stdout, reportDir, explored)
 		},
 	}
 	f := cmd.Flags()
@@ -107,8 +115,8 @@ report is written).`,
 	f.StringVar(&analysisFile, "analysis-file", "", "use this analysis `file` instead of the static analysis")
 	f.StringVar(&workDir, "work-dir", "", "keep generated files, binaries and logs in `dir` (default: a temporary directory, removed)")
 	f.IntVar(&maxTests, "max-tests", 0, "stop after `n` test executions (0: no limit)")
-	f.BoolVarP(&verbose, "verbose", "v", false, "show the services' output")
-	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVarP(&verbose, "verbose", "v", false, "show the services' output, and one line per execution also on a terminal")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print only the summary (and the report's location)")
 	f.StringVar(&traceFile, "trace", "", "write every request the coordinator receives, and its answer, to `file` (JSON lines)")
 	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
 	f.StringVar(&reportDir, "report", "", "write the report folder to `dir` (default .filibuster/report/<application>)")
@@ -116,10 +124,11 @@ report is written).`,
 	return cmd
 }
 
-// runOne runs one application, prints its summary and writes its report to
-// reportDir ("" means .filibuster/report/<application>).
-func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer, reportDir string) error {
+// runOne runs one application, calls explored, prints its summary and writes its
+// report to reportDir ("" means .filibuster/report/<application>).
+func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer, reportDir string, explored func()) error {
 	res, rep, err := runReported(ctx, opts)
+	explored()
 	if rep != nil {
 		if reportDir == "" {
 			reportDir = filepath.Join(".filibuster", "report", rep.Application)
@@ -308,4 +317,73 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+}
+
+// statusLine keeps one line of a terminal up to date with an exploration's progress.
+type statusLine struct {
+	w     io.Writer
+	name  string
+	shown time.Time
+	last  *coordinator.Progress // not shown yet
+}
+
+// update rewrites the line, at most ten times a second unless the execution failed.
+func (l *statusLine) update(p coordinator.Progress) {
+	l.last = &p
+	if p.Failed || time.Since(l.shown) >= 100*time.Millisecond {
+		l.show()
+	}
+}
+
+func (l *statusLine) show() {
+	fmt.Fprintf(l.w, "\r\033[K%s", statusText(l.name, *l.last))
+	l.shown, l.last = time.Now(), nil
+}
+
+// end shows the last counts and ends the line.
+func (l *statusLine) end() {
+	if l.last != nil {
+		l.show()
+	}
+	if !l.shown.IsZero() {
+		fmt.Fprintln(l.w)
+	}
+}
+
+// statusText describes p in one line: the counts, the rate and an estimate of the
+// time the queued executions take (more may be scheduled, some will be pruned).
+func statusText(name string, p coordinator.Progress) string {
+	failed := 0
+	if p.Failed {
+		failed = 1
+	}
+	line := fmt.Sprintf("%s: %d done, %d pruned, %d queued, %d failed", name, p.Ran, p.Pruned, p.Queued, failed)
+	if p.NotTested > 0 {
+		line += fmt.Sprintf(", %d NOT TESTED", p.NotTested)
+	}
+	if p.Ran == 0 || p.Elapsed <= 0 {
+		return line
+	}
+	per := p.Elapsed / time.Duration(p.Ran)
+	line += fmt.Sprintf(", %.1f/s", float64(p.Ran)/p.Elapsed.Seconds())
+	if p.Queued > 0 && !p.Failed {
+		left := per * time.Duration(p.Queued)
+		if left < 10*time.Second {
+			left = left.Round(100 * time.Millisecond)
+		} else {
+			left = left.Round(time.Second)
+		}
+		line += fmt.Sprintf(", estimate: %v more for the queued (more may be scheduled)", left)
+	}
+	return line
 }

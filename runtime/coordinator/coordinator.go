@@ -64,6 +64,9 @@ type Options struct {
 	// call it was for did not happen again): they are still reported, but the
 	// exploration does not end Incomplete because of them.
 	AllowUnreached bool
+	// OnProgress, when set, is called after each execution with the counts so far,
+	// for a status line.
+	OnProgress func(Progress)
 }
 
 // Summary is the outcome of an exploration.

@@ -98,6 +98,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 			s.Passed++
 		}
 		c.progress(s, next, passed, check)
+		c.notify(s, passed, start)
 		if !passed {
 			s.Failed = true
 			if c.opts.CounterexampleFile != "" && c.opts.Replay == "" {

@@ -154,6 +154,31 @@ type SiteReport struct {
 	NeverInjected []string `json:"never_injected"`
 }
 
+// Progress is what Options.OnProgress is told after each execution.
+type Progress struct {
+	Ran, Passed, Pruned int
+	// Failed says the execution that just ran failed (the exploration stops).
+	Failed bool
+	// NotTested counts the executions in which a planned fault never landed.
+	NotTested int
+	// Queued counts the executions scheduled and not yet run or pruned; it grows as
+	// executions schedule more.
+	Queued  int
+	Elapsed time.Duration
+}
+
+// notify tells Options.OnProgress where the exploration is.
+func (c *Coordinator) notify(s *Summary, passed bool, start time.Time) {
+	if c.opts.OnProgress == nil {
+		return
+	}
+	c.mu.Lock()
+	queued := len(c.scheduled)
+	c.mu.Unlock()
+	c.opts.OnProgress(Progress{Ran: s.ExecutionsRan, Passed: s.Passed, Pruned: s.Pruned, Failed: !passed,
+		NotTested: len(s.Unreached), Queued: queued, Elapsed: time.Since(start)})
+}
+
 // reportLog is what the coordinator keeps for its report.
 type reportLog struct {
 	runs    []*ranExecution

@@ -260,3 +260,23 @@ func TestReportNothingObserved(t *testing.T) {
 		t.Errorf("summary %+v, execution 1 %q; want nothing tested, not passed", r.Summary, r.Executions[0].Result)
 	}
 }
+
+// TestOnProgress checks that OnProgress is told the counts after every execution.
+func TestOnProgress(t *testing.T) {
+	var seen []Progress
+	app := &reporting{calls: func(int) []siteCall {
+		return []siteCall{{"k1", "b", "a/main.go:10", "503"}, {"k2", "c", "a/main.go:20", ""}}
+	}}
+	s, _ := exploreReport(t, app, Options{DynamicReduction: true, OnProgress: func(p Progress) { seen = append(seen, p) }})
+	if len(seen) != s.ExecutionsRan {
+		t.Fatalf("OnProgress called %d times for %d executions", len(seen), s.ExecutionsRan)
+	}
+	for i, p := range seen {
+		if p.Ran != i+1 || p.Failed || p.Elapsed <= 0 {
+			t.Errorf("call %d: %+v", i+1, p)
+		}
+	}
+	if last := seen[len(seen)-1]; last.Queued != 0 || last.Passed != s.Passed || seen[0].Queued == 0 {
+		t.Errorf("first %+v, last %+v; want work queued after the first, none after the last, %d passed", seen[0], last, s.Passed)
+	}
+}
