@@ -64,10 +64,10 @@ type clientStream struct {
 	cancel context.CancelFunc
 	stop   func() bool // stops the report of a cancelled context
 
-	fault *runtime.Fault  // the fault to inject after messages, or nil
-	st    *status.Status  // its status
-	after int             // messages to let through first, -1 for no fault
-	dir   direction       // the way they go
+	fault *runtime.Fault // the fault to inject after messages, or nil
+	st    *status.Status // its status
+	after int            // messages to let through first, -1 for no fault
+	dir   direction      // the way they go
 
 	mu       sync.Mutex
 	sent     int
