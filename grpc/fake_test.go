@@ -265,6 +265,7 @@ func (s *testServer) chat(stream grpc.ServerStream) error {
 		s.mu.Unlock()
 		s.arrival <- struct{}{}
 		if err := stream.SendMsg(&m); err != nil {
+			s.chatEnd <- stream.Context().Err()
 			return err
 		}
 	}
