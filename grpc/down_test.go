@@ -68,7 +68,11 @@ func TestCoordinatorFailures(t *testing.T) {
 
 // runChild runs a scenario of TestCoordinatorFailures and returns the exit status.
 func runChild(scenario string) int {
-	if scenario != "calls" {
+	switch scenario {
+	case "calls":
+	case "explore":
+		return exploreChild()
+	default:
 		fmt.Println("unknown scenario", scenario)
 		return 2
 	}

@@ -165,7 +165,6 @@ func (c *fakeCoordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type received struct {
 	method string
 	md     metadata.MD
-	start  time.Time // when the handler began, after any forced sleep
 }
 
 // testServer is a gRPC server on a bufconn listener, instrumented with ServerOptions:
