@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/report"
 )
 
 // TestReadmeRecipe follows the README's "Using it on your services" with the Go test
@@ -158,5 +160,13 @@ func TestPrice(t *testing.T) {
 	}
 	if !strings.Contains(out, "ok  \texample.com/shop/e2e") {
 		t.Errorf("go test ./e2e did not pass:\n%s", out)
+	}
+	// The exploration's report, with the generator's sites, is where the test says.
+	rep, err := report.Read(filepath.Join(dir, ".filibuster", "report", "TestPrice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Exploration.Executions) != 4 || len(rep.Manifest) == 0 || !strings.Contains(out, "report: "+filepath.Join(dir, ".filibuster", "report", "TestPrice", "index.html")) {
+		t.Errorf("report of %d executions and %d sites, want 4 executions and the generator's sites, named in the test's output", len(rep.Exploration.Executions), len(rep.Manifest))
 	}
 }

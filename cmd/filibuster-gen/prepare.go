@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -23,8 +24,9 @@ func newPrepareCmd() *cobra.Command {
 services of the application in dir (described by dir/filibuster.json), derives its
 analysis file and builds the services and the functional test, into the work
 directory (default dir/.filibuster/test). It then writes the work directory's
-built.json, which describes what was built and how to start it; package
-filibustertest runs it from there. A second prepare of an unchanged application
+built.json, which describes what was built and how to start it, and sites.json, the
+generator's manifest with each site's service; package filibustertest runs the
+application from there. A second prepare of an unchanged application
 reuses what the first one generated and built.`,
 		Args:          cobra.ExactArgs(1),
 		SilenceUsage:  true,
@@ -42,6 +44,18 @@ reuses what the first one generated and built.`,
 			app, err := e2e.Prepare(ctx, e2e.BuildOptions{Dir: dir, AnalysisFile: analysisFile, WorkDir: workDir, Log: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
+			}
+			sites, err := app.Manifest()
+			if err != nil {
+				return err
+			}
+			data, err := json.MarshalIndent(sites, "", "  ")
+			if err != nil {
+				return fmt.Errorf("encoding the sites: %w", err)
+			}
+			app.SitesFile = filepath.Join(app.WorkDir, "sites.json")
+			if err := os.WriteFile(app.SitesFile, append(data, '\n'), 0o644); err != nil {
+				return fmt.Errorf("writing the sites: %w", err)
 			}
 			if err := deploy.WriteBuilt(app.WorkDir, &app.Built); err != nil {
 				return err

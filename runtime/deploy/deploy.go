@@ -32,6 +32,9 @@ type Built struct {
 	// AnalysisFile is the analysis file to explore with, absolute; "" when the services
 	// were built uninstrumented.
 	AnalysisFile string `json:"analysis_file,omitempty"`
+	// SitesFile, when set, is the generator's manifest of the services' call sites and
+	// handlers, each with its service (a JSON list of report.Site), absolute.
+	SitesFile string `json:"sites_file,omitempty"`
 }
 
 // Binary returns the path of the binary built from pkg (relative to the application

@@ -33,6 +33,10 @@
 // To run one execution again, replay its saved file (below): `-run 'TestBookings/saved'`
 // runs the saved executions only when the fault-free one is filtered out too.
 //
+// Each exploration writes its report (package report: every execution, its faults and
+// calls, and the coverage of the generator's call sites) to the application's
+// .filibuster/report/<TestName>/index.html, and the test's log says where.
+//
 // # Failures become regression tests
 //
 // As with fuzzing, a failing execution is saved, as the counterexample file
@@ -62,6 +66,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,6 +77,7 @@ import (
 	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 	"github.com/filibuster-go/filibuster-gen/runtime/deploy"
 	"github.com/filibuster-go/filibuster-gen/runtime/faultmodel"
+	"github.com/filibuster-go/filibuster-gen/runtime/report"
 )
 
 // Execution is what the body of an exploration knows of the execution it runs in.
@@ -215,6 +221,7 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 
 // run is a started application with its coordinator's address.
 type run struct {
+	app  *deploy.Built
 	dep  *deploy.Deployment
 	ln   net.Listener
 	srv  *http.Server
@@ -229,7 +236,7 @@ func start(ctx context.Context, app *deploy.Built, strict bool) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening for the coordinator: %w", err)
 	}
-	r := &run{ln: ln}
+	r := &run{app: app, ln: ln}
 	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 10 * time.Second}
 	go r.srv.Serve(ln)
 	r.dep, err = app.Start(ctx, deploy.StartOptions{FilibusterURL: "http://" + ln.Addr().String(), StrictPorts: strict})
@@ -298,6 +305,9 @@ func (r *run) explore(t *testing.T, body func(*testing.T, *Execution), opts coor
 		r.mu.Unlock()
 	}()
 	summary, err := c.Explore(context.Background())
+	if saveDir != "" {
+		r.report(t, summary, err)
+	}
 	if progress.Len() > 0 {
 		t.Logf("filibustertest: %s", strings.TrimSuffix(progress.String(), "\n"))
 	}
@@ -339,6 +349,50 @@ func (r *run) explore(t *testing.T, body func(*testing.T, *Execution), opts coor
 		}
 	}
 	return summary
+}
+
+// report writes the report of t's exploration (see package report) to the
+// application's .filibuster/report/<TestName>, and says where.
+func (r *run) report(t *testing.T, summary *coordinator.Summary, exploreErr error) {
+	t.Helper()
+	if summary == nil || summary.Report == nil {
+		return
+	}
+	rep := &report.Report{
+		Application: r.app.Config.Name,
+		Command:     "go test -run " + runPattern(t.Name()),
+		Exploration: summary.Report,
+	}
+	if summary.Failed {
+		rep.ReplayCommand = "go test -run " + runPattern(t.Name()+"/saved")
+	}
+	if exploreErr != nil {
+		rep.Error = exploreErr.Error()
+	}
+	if r.app.SitesFile != "" {
+		sites, err := report.ReadManifest(r.app.SitesFile)
+		if err != nil {
+			t.Errorf("filibustertest: %v", err)
+			return
+		}
+		rep.Manifest = sites
+	}
+	dir := filepath.Join(r.app.Dir, ".filibuster", "report", filepath.FromSlash(t.Name()))
+	if err := report.Write(dir, rep); err != nil {
+		t.Errorf("filibustertest: %v", err)
+		return
+	}
+	t.Logf("filibustertest: report: %s", filepath.Join(dir, report.HTMLFile))
+}
+
+// runPattern is the -run pattern, quoted for a shell, that selects the test or subtest
+// named name and nothing else.
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return "'" + strings.Join(parts, "/") + "'"
 }
 
 // Name is the subtest name of an execution that injects faults: "fault-free" when
