@@ -13,9 +13,8 @@ type siteKey struct{}
 //
 //	resp, err := client.GetUser(filibustergrpc.WithSite(ctx, __filibuster.Site{...}), req)
 //
-// The site applies to the call made with the returned context and is not inherited by
-// calls made while serving it elsewhere: it is read on the client side only, and never
-// sent. Inert (no FILIBUSTER_URL), WithSite returns ctx itself and does not allocate.
+// The site is read by the client interceptors only and is never sent to the callee.
+// Inert (no FILIBUSTER_URL), WithSite returns ctx itself and does not allocate.
 func WithSite(ctx context.Context, site runtime.Site) context.Context {
 	if !runtime.Instrumenting() {
 		return ctx

@@ -168,9 +168,6 @@ func (v *Invocation) Headers() []string {
 // SleepHeader is the header that asks the callee for a forced sleep, in seconds.
 const SleepHeader = headerForcedSleep
 
-// ExecutionIndex is the call's execution index, as sent to the coordinator.
-func (v *Invocation) ExecutionIndex() string { return v.ei.String() }
-
 // Fault is a fault the coordinator asks a call for (protocol.md §4).
 type Fault struct {
 	// Forced is true for a forced_exception, whose name and metadata Name and
