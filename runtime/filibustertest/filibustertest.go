@@ -60,6 +60,8 @@ package filibustertest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -465,8 +467,8 @@ var (
 )
 
 // prepare has the generator instrument, analyse and build the application in dir
-// (`filibuster-gen prepare`), once per test binary, into dir's .filibuster/test, where
-// the next run finds what it can reuse. It returns the built application and its
+// (`filibuster-gen prepare`), once per test binary, into its work directory (workDir),
+// where the next run finds what it can reuse. It returns the built application and its
 // analysis.
 func prepare(dir, analysisFile string) (*deploy.Built, *faultmodel.File, error) {
 	abs, err := filepath.Abs(dir)
@@ -483,7 +485,10 @@ func prepare(dir, analysisFile string) (*deploy.Built, *faultmodel.File, error) 
 	defer preparedMu.Unlock()
 	app, ok := prepared[key]
 	if !ok {
-		work := filepath.Join(abs, ".filibuster", "test")
+		work, err := workDir(abs, analysisFile)
+		if err != nil {
+			return nil, nil, err
+		}
 		args := []string{"prepare", "--work", work}
 		if analysisFile != "" {
 			args = append(args, "--analysis-file", analysisFile)
@@ -504,4 +509,18 @@ func prepare(dir, analysisFile string) (*deploy.Built, *faultmodel.File, error) 
 		return nil, nil, err
 	}
 	return app, analysis, nil
+}
+
+// workDir returns the work directory of the application in dir explored with
+// analysisFile: a directory of the user's cache (os.UserCacheDir) named after both,
+// kept from one go test to the next so that an unchanged application is not generated
+// and built again, and outside the module, where the generator's own output directory
+// (.filibuster, replaced whole by each run) cannot remove it.
+func workDir(dir, analysisFile string) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding a work directory: %w", err)
+	}
+	sum := sha256.Sum256([]byte(dir + "\x00" + analysisFile))
+	return filepath.Join(cache, "filibuster-gen", "test", filepath.Base(dir)+"-"+hex.EncodeToString(sum[:8])), nil
 }
