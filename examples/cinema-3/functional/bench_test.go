@@ -15,14 +15,16 @@ import (
 // BenchmarkExecution measures what one execution of cinema-3's exploration without
 // reduction (91 executions) costs, three ways, each reported as ns/execution:
 //
-//	go test -run '^$' -bench Execution -benchtime 3x ./examples/cinema-3/functional
-//
 //   - test-package: the exploration as TestUserBookings runs it, the body in the test's
 //     process (the figure its own log line gives);
 //   - command: the exploration with the functional test as a command, one process per
 //     execution (filibuster-gen run, explore);
 //   - floor: the same body against the services built uninstrumented, with no
 //     coordinator: what an execution cannot cost less than.
+//
+// Run it with
+//
+//	go test -run '^$' -bench Execution -benchtime 3x ./examples/cinema-3/functional
 func BenchmarkExecution(b *testing.B) {
 	ctx := context.Background()
 	b.Run("test-package", func(b *testing.B) {
@@ -89,4 +91,3 @@ func BenchmarkExecution(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/execution")
 	})
 }
-
