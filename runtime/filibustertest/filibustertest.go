@@ -282,11 +282,19 @@ func (r *run) explore(t *testing.T, body func(*testing.T, *Execution), opts coor
 		cx := coordinator.ExecutionFrom(ctx)
 		x := &Execution{Number: cx.Number, Faults: cx.Faults, x: cx, urls: r.dep.URLs}
 		name := Name(cx.Faults)
-		ran := false
+		ran, full := false, ""
 		passed := t.Run(name, func(t *testing.T) {
-			ran = true
+			ran, full = true, t.Name()
 			body(t, x)
 		})
+		if ran {
+			// The body's log is the subtest's, which go test prints: the report names it.
+			verdict := "PASS"
+			if !passed {
+				verdict = "FAIL"
+			}
+			cx.SetOutput(fmt.Sprintf("--- %s: %s (its log is in go test's output)", verdict, full))
+		}
 		if !ran {
 			notRun++
 			firstSkipped = firstSkipped || cx.Number == 1
