@@ -72,6 +72,8 @@ func runChild(scenario string) int {
 	case "calls":
 	case "explore":
 		return exploreChild()
+	case "replay":
+		return replayChild()
 	default:
 		fmt.Println("unknown scenario", scenario)
 		return 2
