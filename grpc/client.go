@@ -170,8 +170,9 @@ func StreamClientInterceptor(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 		s.fault, s.after, s.dir = &f, after, dir
 		s.st = st
 	}
-	// A stream its caller abandons by cancelling its context is reported then.
-	s.stop = context.AfterFunc(sctx, func() { s.finish(status.FromContextError(sctx.Err()).Err()) })
+	// A stream its caller abandons by cancelling its context is reported then; once
+	// the stream has been reported, finish's own cancel runs this to no effect.
+	context.AfterFunc(sctx, func() { s.finish(status.FromContextError(sctx.Err()).Err()) })
 	return s, nil
 }
 

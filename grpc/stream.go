@@ -62,7 +62,6 @@ type clientStream struct {
 	desc   *grpc.StreamDesc
 	inv    *runtime.Invocation
 	cancel context.CancelFunc
-	stop   func() bool // stops the report of a cancelled context
 
 	fault *runtime.Fault // the fault to inject after messages, or nil
 	st    *status.Status // its status
@@ -80,9 +79,6 @@ type clientStream struct {
 // and releases its context.
 func (s *clientStream) finish(err error) {
 	s.once.Do(func() {
-		if s.stop != nil {
-			s.stop()
-		}
 		s.cancel()
 		if err == nil || err == io.EOF {
 			s.inv.Complete(map[string]any{"__class__": "stream"}, nil)
@@ -98,7 +94,6 @@ func (s *clientStream) inject() error {
 	// s.mu is held.
 	s.failed = s.st.Err()
 	s.once.Do(func() {
-		s.stop()
 		s.cancel()
 		s.inv.Complete(nil, injected(s.fault, s.st))
 	})
