@@ -282,6 +282,27 @@ func TestNested(t *testing.T) {
 	}
 }
 
+// TestNestedOnGoroutine checks that a call made on a goroutine a gRPC handler
+// started, without the handler's context, belongs to the handler's call, as for
+// net/http handlers.
+func TestNestedOnGoroutine(t *testing.T) {
+	s := startServer(t)
+	coord.start(t, nil)
+	var out wrapperspb.StringValue
+	if err := s.conn.Invoke(filibustergrpc.WithSite(context.Background(), siteOuter), relayMethod, wrapperspb.String("goroutine"), &out); err != nil {
+		t.Fatal(err)
+	}
+	creates := coord.bodies("/filibuster/create", "")
+	if len(creates) != 2 {
+		t.Fatalf("creates %v", creates)
+	}
+	want := ei(key("site-relay-outer", relayMethod), 1, key("site-relay", checkMethod), 1)
+	if creates[1]["execution_index"] != want || creates[1]["on_goroutine"] != true {
+		t.Errorf("nested call: execution index %v, on_goroutine %v; want %s, true", creates[1]["execution_index"], creates[1]["on_goroutine"], want)
+	}
+	wantJSON(t, "nested origin", creates[1]["origin_vclock"], `{"frontend": 1}`)
+}
+
 var siteOuter = runtime.Site{ID: "site-relay-outer", File: "client/main.go", Line: 50, Func: "main.relay"}
 
 // TestLibrarySite checks that a call without a site is attributed to the innermost

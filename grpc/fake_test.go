@@ -239,8 +239,24 @@ func newServer() (*testServer, func(), error) {
 }
 
 // relay is test.Echo/Relay: it checks the health of the service named by its
-// request, through the same connection, with its own context.
+// request, through the same connection, with its own context; for the request
+// "goroutine", it checks the server's health on a goroutine it starts, with a context
+// that is not its own.
 func (s *testServer) relay(ctx context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+	if in.Value == "goroutine" {
+		var resp *healthpb.HealthCheckResponse
+		var err error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			resp, err = healthpb.NewHealthClient(s.conn).Check(filibustergrpc.WithSite(context.Background(), siteRelay), &healthpb.HealthCheckRequest{})
+		}()
+		<-done
+		if err != nil {
+			return nil, err
+		}
+		return wrapperspb.String(resp.Status.String()), nil
+	}
 	resp, err := healthpb.NewHealthClient(s.conn).Check(filibustergrpc.WithSite(ctx, siteRelay), &healthpb.HealthCheckRequest{Service: in.Value})
 	if err != nil {
 		return nil, err
