@@ -35,8 +35,20 @@ const analysis = `{"grpc": {"pattern": "grpc\\.",
 // call. Each of the three calls can fail with UNAVAILABLE or NOT_FOUND and the two
 // with a deadline with DEADLINE_EXCEEDED too; a failed Relay makes no nested call.
 // So 3 × (4 + 3) = 21 executions, every fault landing on its call by its execution
-// index in a new process.
+// index in a new process. With dynamic reduction, 7 of them are pruned: Relay fails
+// with the code its nested call failed with, so a NOT_FOUND injected on Relay is one
+// an earlier execution saw (once), and each combination of a fault on the first Check
+// with one on the nested call has both of its nodes in earlier executions (six).
 func TestExplore(t *testing.T) {
+	for _, tc := range []struct {
+		reduction bool
+		want      int
+	}{{false, 21}, {true, 14}} {
+		t.Run(fmt.Sprintf("reduction=%t", tc.reduction), func(t *testing.T) { explore(t, tc.reduction, tc.want) })
+	}
+}
+
+func explore(t *testing.T, reduction bool, want int) {
 	file, err := faultmodel.Parse([]byte(analysis))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +56,8 @@ func TestExplore(t *testing.T) {
 	var url string
 	var out bytes.Buffer
 	c := coordinator.New(coordinator.Options{
-		Analysis: file,
+		Analysis:         file,
+		DynamicReduction: reduction,
 		FunctionalTest: func(ctx context.Context) (bool, error) {
 			cmd := exec.CommandContext(ctx, os.Args[0])
 			cmd.Env = append(os.Environ(), childEnv+"=explore", "FILIBUSTER_URL="+url)
@@ -68,8 +81,8 @@ func TestExplore(t *testing.T) {
 	if sum.Failed || sum.Incomplete || sum.Diverged != 0 {
 		t.Errorf("summary: failed %t, incomplete %t (%v), diverged %d\n%s", sum.Failed, sum.Incomplete, sum.Unreached, sum.Diverged, out.String())
 	}
-	if sum.ExecutionsRan != 21 || sum.Passed != 21 {
-		t.Errorf("%d executions ran, %d passed; want 21", sum.ExecutionsRan, sum.Passed)
+	if sum.ExecutionsRan != want || sum.Passed != want {
+		t.Errorf("%d executions ran, %d passed; want %d", sum.ExecutionsRan, sum.Passed, want)
 	}
 }
 

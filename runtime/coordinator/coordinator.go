@@ -105,6 +105,7 @@ type Coordinator struct {
 	opts Options
 
 	mu        sync.Mutex
+	reduction reductionIndex // the executions of done, for dynamic reduction
 	cur       *execution
 	scheduled []*plan
 	seen      map[string]bool
@@ -135,6 +136,7 @@ type entry struct {
 	failed  *failure
 	target  string
 	status  string // recorded response status
+	code    string // recorded gRPC status code ("NOT_FOUND"), see statusCode
 	excName string // recorded exception name
 	// received says the callee reported request_received; onGoroutine that the caller
 	// made the call on a goroutine its handler started (the runtime's on_goroutine).
@@ -482,6 +484,9 @@ func (c *Coordinator) update(body io.Reader) (any, error) {
 		}
 		if ex, ok := m["exception"].(map[string]any); ok {
 			e.excName = fmt.Sprint(ex["name"])
+			if md, ok := ex["metadata"].(map[string]any); ok && md["code"] != nil {
+				e.code = statusCode(md["code"])
+			}
 		}
 	}
 	return map[string]any{}, nil

@@ -26,7 +26,7 @@ type Fault struct {
 	// Service is the callee's name, when it reported a request in an earlier
 	// execution; "" for a callee that is not instrumented.
 	Service string
-	Method  string // the call's method, upper case ("GET")
+	Method  string // the call's method: "GET", or a gRPC call's full method
 	// URL is the call's URL as the runtime reports it, without scheme and host, as the
 	// reference does: "5000/users/chris_rivers" for http://users:5000/users/chris_rivers.
 	URL string
@@ -35,6 +35,9 @@ type Fault struct {
 	Exception string
 	// Status is the status of the made-up response, or 0 for an error.
 	Status int
+	// Code is the gRPC status code the call fails with ("NOT_FOUND"), for a gRPC fault
+	// (docs/grpc.md); "" otherwise.
+	Code string
 	// ExecutionIndex is the call's execution index.
 	ExecutionIndex string
 }
@@ -42,8 +45,11 @@ type Fault struct {
 // String describes the fault for people: "status 503 on bookings GET http://…".
 func (f Fault) String() string {
 	what := f.Exception
-	if f.Status != 0 {
+	switch {
+	case f.Status != 0:
 		what = "status " + strconv.Itoa(f.Status)
+	case f.Code != "":
+		what = "code " + f.Code
 	}
 	call := strings.TrimSpace(f.Method + " " + f.URL)
 	if f.Service != "" {
@@ -100,12 +106,23 @@ func (c *Coordinator) newExecutionView(number int, p *plan) *Execution {
 
 // faultOf describes f. c.mu must be held.
 func (c *Coordinator) faultOf(f *failure) Fault {
-	fault := Fault{Service: c.targets[f.ExecutionIndex], Method: strings.ToUpper(f.method), ExecutionIndex: f.ExecutionIndex}
+	method := f.method
+	if !strings.Contains(method, "/") {
+		method = strings.ToUpper(method) // an HTTP method, as the caller may spell it
+	}
+	fault := Fault{Service: c.targets[f.ExecutionIndex], Method: method, ExecutionIndex: f.ExecutionIndex}
 	var args []string
 	json.Unmarshal(f.Args, &args)
 	fault.URL = strings.Join(args, ",")
 	if f.ForcedException != nil {
 		fault.Exception = fmt.Sprint(f.ForcedException["name"])
+		if md, ok := f.ForcedException["metadata"].(map[string]any); ok && md["code"] != nil {
+			fault.Code = statusCode(md["code"])
+		}
+	} else if ex, ok := f.FailureMetadata["exception"].(map[string]any); ok {
+		if md, ok := ex["metadata"].(map[string]any); ok && md["code"] != nil {
+			fault.Code = statusCode(md["code"])
+		}
 	} else if rv, ok := f.FailureMetadata["return_value"].(map[string]any); ok {
 		code := fmt.Sprint(rv["status_code"])
 		if fault.Status, _ = strconv.Atoi(code); fault.Status == 0 {

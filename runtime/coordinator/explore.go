@@ -314,15 +314,16 @@ func (c *Coordinator) progress(s *Summary, p *plan, passed bool, ch checked) {
 
 // prunable reports whether dynamic reduction prunes p: for every node of its planned
 // call tree, an earlier execution already holds the node's children with matching
-// outcomes.
+// outcomes (reduction.go).
 func (c *Coordinator) prunable(p *plan) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.reduction.update(c.done)
 	nodes := append([]*entry{nil}, p.prefix...) // nil is the root
 	for _, n := range nodes {
-		vclock := "{}"
+		vclock, parent := "{}", ""
 		if n != nil {
-			vclock = n.vclock
+			vclock, parent = n.vclock, n.ei
 		}
 		var children []*entry
 		for _, e := range p.prefix {
@@ -330,70 +331,11 @@ func (c *Coordinator) prunable(p *plan) bool {
 				children = append(children, e)
 			}
 		}
-		if len(children) == 0 {
-			continue
-		}
-		covered := false
-		for _, done := range c.done {
-			if holds(done, n, children, p) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
+		if len(children) > 0 && !c.reduction.covered(parent, children, p) {
 			return false
 		}
 	}
 	return true
-}
-
-// holds reports whether execution ex has node n (nil: the root) with every planned
-// child, each with the outcome p plans for it.
-func holds(ex *execution, n *entry, children []*entry, p *plan) bool {
-	vclock := "{}"
-	if n != nil {
-		found := false
-		for _, e := range ex.log {
-			if e.ei == n.ei {
-				vclock, found = e.vclock, true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	for _, child := range children {
-		planned := p.failureFor(child.ei)
-		matched := false
-		for _, e := range ex.log {
-			if e.origin != vclock || e.ei != child.ei {
-				continue
-			}
-			if outcomeMatches(e, planned) {
-				matched = true
-				break
-			}
-		}
-		if !matched {
-			return false
-		}
-	}
-	return true
-}
-
-// outcomeMatches reports whether recorded call e had the outcome f plans (nil: the
-// call is not failed).
-func outcomeMatches(e *entry, f *failure) bool {
-	switch {
-	case f == nil:
-		return e.failed == nil
-	case f.ForcedException != nil:
-		return e.failed != nil && e.failed.ForcedException != nil && canonical(e.failed.ForcedException) == canonical(f.ForcedException)
-	default:
-		rv, _ := f.FailureMetadata["return_value"].(map[string]any)
-		return rv != nil && e.status != "" && e.status == fmt.Sprint(rv["status_code"])
-	}
 }
 
 // counterexample is the reference server's counterexample file.

@@ -419,10 +419,15 @@ func Name(faults []coordinator.Fault) string {
 			target, _, _ = strings.Cut(f.URL, "/") // the port
 		}
 		what := f.Exception
-		if f.Status != 0 {
+		switch {
+		case f.Status != 0:
 			what = strconv.Itoa(f.Status)
-		} else if i := strings.LastIndexByte(what, '.'); i >= 0 {
-			what = what[i+1:]
+		case f.Code != "":
+			what = f.Code
+		default:
+			if i := strings.LastIndexByte(what, '.'); i >= 0 {
+				what = what[i+1:]
+			}
 		}
 		parts[i] = target + "-" + what
 	}

@@ -18,6 +18,8 @@ func TestName(t *testing.T) {
 		{[]coordinator.Fault{{Service: "bookings", Exception: "requests.exceptions.ConnectionError"}, {Service: "movies", Exception: "context.DeadlineExceeded"}},
 			"bookings-ConnectionError+movies-DeadlineExceeded"},
 		{[]coordinator.Fault{{URL: "5001/movies/7", Exception: "syscall.ECONNREFUSED"}}, "5001-ECONNREFUSED"},
+		{[]coordinator.Fault{{Service: "users", Exception: "google.golang.org/grpc/status.Error", Code: "UNAVAILABLE"}, {Service: "users", Code: "NOT_FOUND"}},
+			"users-UNAVAILABLE+users-NOT_FOUND"},
 	} {
 		if got := Name(tc.faults); got != tc.want {
 			t.Errorf("Name(%v) = %q, want %q", tc.faults, got, tc.want)
