@@ -463,6 +463,10 @@ func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
 		s.out.sites = append(s.out.sites, site)
 		return
 	}
+	if g, ok := grpcForms[name]; ok {
+		s.grpcCall(call, g, fn, name, stack)
+		return
+	}
 	f, ok := forms[name]
 	if !ok {
 		return
