@@ -439,6 +439,10 @@ func (s *scanner) goStmt(g *ast.GoStmt, stack []ast.Node) {
 
 // call handles one call expression.
 func (s *scanner) call(call *ast.CallExpr, fn string, stack []ast.Node) {
+	if m := s.grpcRPC(call); m != nil {
+		s.grpcRPCCall(call, m, fn, stack)
+		return
+	}
 	info := s.pkg.TypesInfo
 	callee := typeutil.StaticCallee(info, call)
 	if callee == nil {

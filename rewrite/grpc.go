@@ -23,6 +23,7 @@ const grpcAlias = alias + "grpc"
 const (
 	KindGRPCClient = "grpc-client" // a gRPC connection made: grpc.NewClient, Dial, DialContext
 	KindGRPCServer = "grpc-server" // a gRPC server made: grpc.NewServer
+	KindGRPCCall   = "grpc-call"   // an RPC started: a call on a generated client stub, Invoke, NewStream
 )
 
 // grpcForm says how one grpc-go function is rewritten: its variadic options, from
@@ -76,6 +77,82 @@ func (s *scanner) grpcCall(call *ast.CallExpr, f grpcForm, fn, callee string, st
 	default:
 		s.insert(s.offset(call.Lparen)+1, wrapper+")...")
 	}
+	s.importGRPC()
+	site.Instrumented = true
+	s.out.sites = append(s.out.sites, site)
+}
+
+// grpcConnCalls lists, by (*types.Func).FullName, the methods of a connection that start
+// an RPC.
+var grpcConnCalls = map[string]bool{
+	"(*google.golang.org/grpc.ClientConn).Invoke":            true,
+	"(*google.golang.org/grpc.ClientConn).NewStream":         true,
+	"(google.golang.org/grpc.ClientConnInterface).Invoke":    true,
+	"(google.golang.org/grpc.ClientConnInterface).NewStream": true,
+}
+
+// grpcRPC returns the method call calls when it starts an RPC from the user's code: a
+// method of a client stub that protoc-gen-go-grpc generated (declared in a _grpc.pb.go
+// file, its first parameter a context.Context and its last ...grpc.CallOption), or one
+// of grpcConnCalls. The calls of a generated file (the stub's own c.cc.Invoke) are not
+// the user's.
+func (s *scanner) grpcRPC(call *ast.CallExpr) *types.Func {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || len(call.Args) == 0 || ast.IsGenerated(s.file) {
+		return nil
+	}
+	selection := s.pkg.TypesInfo.Selections[sel]
+	if selection == nil || selection.Kind() != types.MethodVal {
+		return nil
+	}
+	m, ok := selection.Obj().(*types.Func)
+	if !ok {
+		return nil
+	}
+	if grpcConnCalls[m.FullName()] {
+		return m
+	}
+	sig := m.Type().(*types.Signature)
+	params := sig.Params()
+	if !sig.Variadic() || params.Len() < 2 || !isContext(params.At(0).Type()) {
+		return nil
+	}
+	last, ok := params.At(params.Len() - 1).Type().(*types.Slice)
+	if !ok || !isGRPCType(last.Elem(), "CallOption") {
+		return nil
+	}
+	if !strings.HasSuffix(s.pkg.Fset.Position(m.Pos()).Filename, "_grpc.pb.go") {
+		return nil
+	}
+	return m
+}
+
+// isGRPCType reports whether t is the named type of grpc-go.
+func isGRPCType(t types.Type, name string) bool {
+	n, ok := t.(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "google.golang.org/grpc" && n.Obj().Name() == name
+}
+
+// grpcRPCCall passes the static site of an RPC with its context, so that the RPC is
+// reported from that site:
+//
+//	users.GetUser(ctx, req)  users.GetUser(__filibustergrpc.WithSite(ctx, site), req)
+func (s *scanner) grpcRPCCall(call *ast.CallExpr, m *types.Func, fn string, stack []ast.Node) {
+	site := s.newSite(call.Pos(), fn, m.FullName(), KindGRPCCall)
+	switch {
+	case s.isIgnored(append(stack, call)):
+		s.skip(site, reasonIgnored)
+		return
+	case s.aliasShadowed(call.Pos()):
+		s.skip(site, reasonShadowedPrefix+s.alias+" is declared in scope, so the runtime cannot be named here")
+		return
+	case s.nameDeclared(grpcAlias, call.Pos()):
+		s.skip(site, reasonShadowedPrefix+grpcAlias+" is declared in scope, so "+GRPCPath+" cannot be named here")
+		return
+	}
+	ctx := call.Args[0]
+	s.insert(s.offset(ctx.Pos()), grpcAlias+".WithSite(")
+	s.insert(s.offset(ctx.End()), ", "+s.siteLiteral(site)+")")
 	s.importGRPC()
 	site.Instrumented = true
 	s.out.sites = append(s.out.sites, site)

@@ -106,7 +106,7 @@ func checkGRPC(mod *packages.Module, f *modfile.File, sites []SiteInfo) error {
 	}
 	var first *SiteInfo // the first instrumented gRPC site, by file and line
 	for i, s := range sites {
-		if !s.Instrumented || s.Kind != KindGRPCClient && s.Kind != KindGRPCServer {
+		if !s.Instrumented || s.Kind != KindGRPCClient && s.Kind != KindGRPCServer && s.Kind != KindGRPCCall {
 			continue
 		}
 		if first == nil || s.File < first.File || s.File == first.File && s.Line < first.Line {

@@ -58,3 +58,33 @@ func ChainUnaryInterceptor(fs ...UnaryServerInterceptor) ServerOption { return o
 
 // MaxRecvMsgSize limits the size of a message received.
 func MaxRecvMsgSize(n int) ServerOption { return option{} }
+
+// CallOption configures a call.
+type CallOption interface{ callOption() }
+
+func (option) callOption() {}
+
+// StreamDesc describes a stream.
+type StreamDesc struct{ StreamName string }
+
+// ClientStream is a stream of a client.
+type ClientStream interface{ CloseSend() error }
+
+// ClientConnInterface is what generated client stubs call.
+type ClientConnInterface interface {
+	Invoke(ctx context.Context, method string, args, reply any, opts ...CallOption) error
+	NewStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error)
+}
+
+// Invoke makes a unary call.
+func (cc *ClientConn) Invoke(ctx context.Context, method string, args, reply any, opts ...CallOption) error {
+	return nil
+}
+
+// NewStream opens a stream.
+func (cc *ClientConn) NewStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
+	return nil, nil
+}
+
+// WaitForReady makes a call wait for the connection.
+func WaitForReady(b bool) CallOption { return option{} }
