@@ -201,6 +201,9 @@ type scanner struct {
 	// so handlers and servers are left as written, and calls the generator cannot
 	// rewrite are reached all the same.
 	hooks bool
+	// grpcOff, when set, is why the module's gRPC calls cannot be instrumented
+	// (grpcProblem): they are listed with it and left as they are.
+	grpcOff string
 
 	ignored  map[int]bool   // lines holding the ignore directive
 	dropped  []ast.Node     // source the edits remove (the callee of package-level calls)
@@ -209,8 +212,9 @@ type scanner struct {
 }
 
 // scanFile finds every net/http site of file and the edits that instrument it.
-func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string, hooks bool) fileScan {
+func scanFile(pkg *packages.Package, file *ast.File, src []byte, modPath, relFile, alias string, hooks bool, grpcOff string) fileScan {
 	s := &scanner{
+		grpcOff:  grpcOff,
 		pkg:      pkg,
 		file:     file,
 		tf:       pkg.Fset.File(file.Pos()),

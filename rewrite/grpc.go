@@ -55,6 +55,9 @@ func (s *scanner) grpcCall(call *ast.CallExpr, f grpcForm, fn, callee string, st
 	case s.isIgnored(append(stack, call)):
 		s.skip(site, reasonIgnored)
 		return
+	case s.grpcOff != "":
+		s.skip(site, s.grpcOff)
+		return
 	case s.nameDeclared(grpcAlias, call.Pos()):
 		s.skip(site, reasonShadowedPrefix+grpcAlias+" is declared in scope, so "+GRPCPath+" cannot be named here")
 		return
@@ -142,6 +145,9 @@ func (s *scanner) grpcRPCCall(call *ast.CallExpr, m *types.Func, fn string, stac
 	switch {
 	case s.isIgnored(append(stack, call)):
 		s.skip(site, reasonIgnored)
+		return
+	case s.grpcOff != "":
+		s.skip(site, s.grpcOff)
 		return
 	case s.aliasShadowed(call.Pos()):
 		s.skip(site, reasonShadowedPrefix+s.alias+" is declared in scope, so the runtime cannot be named here")

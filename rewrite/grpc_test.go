@@ -44,37 +44,60 @@ func Serve() *grpc.Server {
 	}
 }
 
-// TestGRPCModuleNotRequired checks that a module whose gRPC calls are instrumented but
-// which does not require GRPCPath's module is refused, naming the module and the site.
+// TestGRPCModuleNotRequired checks that the gRPC calls of a module that does not
+// require GRPCPath's module are listed as not instrumented, with the reason, and left
+// as they are, and that the generator says so; the rest is instrumented as usual.
 func TestGRPCModuleNotRequired(t *testing.T) {
 	dir := writeModule(t, grpcModuleFiles(t, "v1.81.1", false))
-	_, err := Build(context.Background(), Config{Dir: dir, Out: t.TempDir()})
-	if err == nil {
-		t.Fatal("Build succeeded for a module that does not require " + grpcModule)
+	plan, err := Build(context.Background(), Config{Dir: dir, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"users/users.go:6", GRPCPath, "example.com/shop"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not name %s: %v", want, err)
-		}
+	checkGRPCLeftAlone(t, plan, []string{GRPCPath, "example.com/shop", "does not require"})
+}
+
+// TestGRPCOlderGRPCGo checks that the gRPC calls of a module whose grpc-go is older
+// than the one GRPCPath's module requires are left as they are, naming both versions,
+// rather than upgraded.
+func TestGRPCOlderGRPCGo(t *testing.T) {
+	dir := writeModule(t, grpcModuleFiles(t, "v1.60.0", true))
+	plan, err := Build(context.Background(), Config{Dir: dir, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGRPCLeftAlone(t, plan, []string{"google.golang.org/grpc v1.60.0", "v1.81.1", grpcModule})
+	if data, ok := plan.Files["go.mod"]; ok && strings.Contains(string(data), "v1.81.1") {
+		t.Errorf("the overlay's go.mod upgrades grpc-go:\n%s", data)
 	}
 }
 
-// TestGRPCOlderGRPCGo checks that a module whose grpc-go is older than the one
-// GRPCPath's module requires is refused, naming both versions, rather than upgraded.
-func TestGRPCOlderGRPCGo(t *testing.T) {
-	dir := writeModule(t, grpcModuleFiles(t, "v1.60.0", true))
-	out := t.TempDir()
-	_, err := Build(context.Background(), Config{Dir: dir, Out: out})
-	if err == nil {
-		t.Fatal("Build succeeded for a module whose grpc-go is older than " + grpcModule + "'s")
-	}
-	for _, want := range []string{"users/users.go:6", "google.golang.org/grpc v1.60.0", "v1.81.1", grpcModule} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not name %s: %v", want, err)
+// checkGRPCLeftAlone checks that plan lists users/users.go's gRPC server as not
+// instrumented, with a reason naming each of want, leaves the file as it is, and warns
+// naming the site.
+func checkGRPCLeftAlone(t *testing.T, plan *Plan, want []string) {
+	t.Helper()
+	var site *SiteInfo
+	for i, s := range plan.Sites {
+		if s.Kind == KindGRPCServer {
+			site = &plan.Sites[i]
 		}
 	}
-	if entries, _ := os.ReadDir(out); len(entries) > 0 {
-		t.Errorf("Build wrote %d entries to the output directory", len(entries))
+	if site == nil {
+		t.Fatalf("no gRPC server site listed: %+v", plan.Sites)
+	}
+	if site.Instrumented {
+		t.Errorf("%s:%d is instrumented", site.File, site.Line)
+	}
+	for _, w := range want {
+		if !strings.Contains(site.Reason, w) {
+			t.Errorf("reason %q does not name %s", site.Reason, w)
+		}
+	}
+	if _, ok := plan.Files["users/users.go"]; ok {
+		t.Error("users/users.go was copied, though its only site is left alone")
+	}
+	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "users/users.go:6") {
+		t.Errorf("warnings %q, want one naming users/users.go:6", plan.Warnings)
 	}
 }
 

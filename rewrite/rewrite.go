@@ -84,7 +84,8 @@ type Plan struct {
 	// into Out; Analyzed, the number scanned anew (see cache.go).
 	Reused, Analyzed int
 
-	cache *cache // the record of this run, written to Out with the rest
+	cache   *cache // the record of this run, written to Out with the rest
+	grpcOff string // why gRPC calls are not instrumented, if they cannot be (grpcProblem)
 }
 
 // Generate instruments the packages cfg names and writes the output directory,
@@ -157,8 +158,14 @@ func Build(ctx context.Context, cfg Config) (*Plan, error) {
 				"): calls made inside libraries and requests served by frameworks are not reported; only the sites listed are")
 		}
 	}
+	if plan.grpcOff, err = grpcProblem(mod); err != nil {
+		return nil, err
+	}
 	if err := plan.instrument(ctx, cfg, pkgs, mod, skipped, env); err != nil {
 		return nil, err
+	}
+	if w := grpcWarning(plan.Sites, plan.grpcOff); w != "" {
+		plan.Warnings = append(plan.Warnings, w)
 	}
 	plan.UnmatchedExcludes = excludes.Unmatched()
 	if len(plan.Overlay) > 0 {
@@ -258,7 +265,7 @@ func (plan *Plan) instrument(ctx context.Context, cfg Config, pkgs []*packages.P
 		}
 		sort.Strings(generated)
 	}
-	keys, err := newKeyer(mod, mod.Dir, plan.Out, cfg.Tags, fmt.Sprint(plan.NetHTTP), strings.Join(generated, "\n"),
+	keys, err := newKeyer(mod, mod.Dir, plan.Out, cfg.Tags, fmt.Sprint(plan.NetHTTP), strings.Join(generated, "\n"), plan.grpcOff,
 		env["GOROOT"], env["GOVERSION"], env["GOOS"], env["GOARCH"], env["CGO_ENABLED"], env["GOFLAGS"], env["GOEXPERIMENT"])
 	if err != nil {
 		return err
@@ -561,7 +568,7 @@ func (plan *Plan) instrumentFile(p *packages.Package, file *ast.File, name strin
 	if err != nil {
 		return 0, fmt.Errorf("reading source: %w", err)
 	}
-	scan := scanFile(p, file, src, mod.Path, rel, alias, plan.NetHTTP)
+	scan := scanFile(p, file, src, mod.Path, rel, alias, plan.NetHTTP, plan.grpcOff)
 	if skip != "" {
 		for _, s := range scan.sites {
 			s.Instrumented, s.Reason = false, skip

@@ -32,7 +32,7 @@ func serviceInit(name, module, dir string, hooks bool, generated []string) []byt
 // already requires it needs nothing; any other gets, through the overlay, a go.mod that
 // requires the runtime's module and replaces it with a copy written under the output
 // directory. The user's go.mod on disk is never changed. A module whose gRPC calls are
-// instrumented must require GRPCPath's module itself (see checkGRPC).
+// instrumented must require GRPCPath's module itself (see grpcProblem).
 func (plan *Plan) addRuntime(mod *packages.Module) error {
 	if mod.Path == runtimeModule {
 		return nil
@@ -47,9 +47,6 @@ func (plan *Plan) addRuntime(mod *packages.Module) error {
 	f, err := modfile.Parse(mod.GoMod, data, nil)
 	if err != nil {
 		return fmt.Errorf("parsing go.mod: %w", err)
-	}
-	if err := checkGRPC(mod, f, plan.Sites); err != nil {
-		return err
 	}
 	if requiredVersion(f, runtimeModule) != "" {
 		return nil
@@ -92,55 +89,68 @@ func (plan *Plan) addRuntime(mod *packages.Module) error {
 // grpcGo is grpc-go's module.
 const grpcGo = "google.golang.org/grpc"
 
-// checkGRPC reports an error when the instrumented gRPC sites name GRPCPath in a module
-// that cannot import it as it is: a module that does not require GRPCPath's module, or
-// whose grpc-go is older than the one that module requires, which importing it would
-// upgrade. The generator carries no copy of that module, as it does the runtime's: a copy
-// required for the user would change their grpc-go version without a word. So the user
-// requires it, and chooses the version; the older version is found when the module is
-// replaced by a directory, as it is while it is not published (a module version is
-// checked by the go command).
-func checkGRPC(mod *packages.Module, f *modfile.File, sites []SiteInfo) error {
-	if mod.Path == grpcModule {
-		return nil
+// grpcProblem returns why the gRPC calls of mod cannot be instrumented, or "" when they
+// can: a module that does not require GRPCPath's module, or whose grpc-go is older than
+// the one that module requires, which importing it would upgrade. The generator carries
+// no copy of that module, as it does the runtime's: a copy required for the user would
+// change their grpc-go version without a word. So the user requires it, and chooses the
+// version; the older version is found when the module is replaced by a directory, as
+// it is while it is not published (a module version is checked by the go command). The
+// gRPC sites are then listed with the problem as their reason, and left as they are.
+func grpcProblem(mod *packages.Module) (string, error) {
+	if mod.Path == grpcModule || mod.GoMod == "" {
+		return "", nil
 	}
-	var first *SiteInfo // the first instrumented gRPC site, by file and line
+	data, err := os.ReadFile(mod.GoMod)
+	if err != nil {
+		return "", fmt.Errorf("reading go.mod: %w", err)
+	}
+	f, err := modfile.Parse(mod.GoMod, data, nil)
+	if err != nil {
+		return "", fmt.Errorf("parsing go.mod: %w", err)
+	}
+	if requiredVersion(f, grpcModule) == "" {
+		return fmt.Sprintf("gRPC: module %s does not require %s, which instrumented gRPC code imports: require it to instrument gRPC calls (docs/generator.md, \"gRPC\")", mod.Path, grpcModule), nil
+	}
+	dir := replacementDir(f, grpcModule, mod.Dir)
+	if dir == "" {
+		return "", nil
+	}
+	gomod := filepath.Join(dir, "go.mod")
+	data, err = os.ReadFile(gomod)
+	if err != nil {
+		return "", fmt.Errorf("reading the go.mod of %s: %w", grpcModule, err)
+	}
+	gf, err := modfile.ParseLax(gomod, data, nil)
+	if err != nil {
+		return "", fmt.Errorf("parsing the go.mod of %s: %w", grpcModule, err)
+	}
+	have, need := requiredVersion(f, grpcGo), requiredVersion(gf, grpcGo)
+	if have != "" && need != "" && semver.Compare(have, need) < 0 {
+		return fmt.Sprintf("gRPC: module %s requires %s %s, older than the %s that %s (%s) requires: instrumenting would upgrade it; require %s %s to instrument gRPC calls",
+			mod.Path, grpcGo, have, need, grpcModule, dir, grpcGo, need), nil
+	}
+	return "", nil
+}
+
+// grpcWarning says, when gRPC sites are left as they are because of problem, how many
+// and where the first is.
+func grpcWarning(sites []SiteInfo, problem string) string {
+	var first *SiteInfo
+	n := 0
 	for i, s := range sites {
-		if !s.Instrumented || s.Kind != KindGRPCClient && s.Kind != KindGRPCServer && s.Kind != KindGRPCCall {
+		if problem == "" || s.Reason != problem {
 			continue
 		}
+		n++
 		if first == nil || s.File < first.File || s.File == first.File && s.Line < first.Line {
 			first = &sites[i]
 		}
 	}
 	if first == nil {
-		return nil
+		return ""
 	}
-	leave := fmt.Sprintf("or leave the gRPC calls as they are with %s or --exclude", ignoreDirective)
-	if requiredVersion(f, grpcModule) == "" {
-		return fmt.Errorf("%s:%d: instrumented gRPC code imports %s, which module %s does not require: "+
-			"require it in go.mod (docs/generator.md, \"gRPC\"), %s", first.File, first.Line, GRPCPath, mod.Path, leave)
-	}
-	dir := replacementDir(f, grpcModule, mod.Dir)
-	if dir == "" {
-		return nil
-	}
-	gomod := filepath.Join(dir, "go.mod")
-	data, err := os.ReadFile(gomod)
-	if err != nil {
-		return fmt.Errorf("reading the go.mod of %s: %w", grpcModule, err)
-	}
-	gf, err := modfile.ParseLax(gomod, data, nil)
-	if err != nil {
-		return fmt.Errorf("parsing the go.mod of %s: %w", grpcModule, err)
-	}
-	have, need := requiredVersion(f, grpcGo), requiredVersion(gf, grpcGo)
-	if have != "" && need != "" && semver.Compare(have, need) < 0 {
-		return fmt.Errorf("%s:%d: module %s requires %s %s, older than the %s that %s (%s) requires: "+
-			"instrumenting would upgrade it; require %s %s (go get %s@%s), %s",
-			first.File, first.Line, mod.Path, grpcGo, have, need, grpcModule, dir, grpcGo, need, grpcGo, need, leave)
-	}
-	return nil
+	return fmt.Sprintf("%d gRPC sites, the first at %s:%d, are not instrumented: %s", n, first.File, first.Line, problem)
 }
 
 // requiredVersion returns the version of path that f requires, or "".
