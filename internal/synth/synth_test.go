@@ -13,16 +13,23 @@ import (
 	"github.com/filibuster-go/filibuster-gen/e2e"
 )
 
-// small is the application the end-to-end test explores: four services, each calling
-// up to two others, one retry per call, half the calls optional.
-var small = Params{Name: "synth-small", Services: 4, FanOut: 2, Retries: 0, Optional: 0.5, Seed: 1, RuntimeDir: "../../runtime"}
+// small are the applications the end-to-end test explores: four services each
+// calling up to two others, with optional calls and no retries (37 executions without
+// reduction, measured), and a chain of three services whose calls are retried once
+// (505, measured). Their counts are not derived independently; the test checks what
+// holds whatever they are.
+var small = []Params{
+	{Name: "synth-fallbacks", Services: 4, FanOut: 2, Retries: 0, Optional: 0.5, Seed: 1, RuntimeDir: "../../runtime"},
+	{Name: "synth-retries", Services: 3, FanOut: 1, Retries: 1, Seed: 1, RuntimeDir: "../../runtime"},
+}
 
 // TestGraph checks the shape: a DAG of forward edges, the chain i -> i+1 always
 // there, each service calling min(FanOut, Services-1-i) distinct services in
 // ascending order, the chain edge required, and the same graph for the same Params.
 func TestGraph(t *testing.T) {
 	for _, p := range []Params{
-		small,
+		small[0],
+		small[1],
 		{Services: 1, FanOut: 3, RuntimeDir: "."},
 		{Services: 12, FanOut: 3, Retries: 2, Optional: 0.3, Seed: 7, RuntimeDir: "."},
 		{Services: 30, FanOut: 30, Optional: 1, Seed: 9, RuntimeDir: "."},
@@ -118,19 +125,45 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
-// TestExplore writes the small application, prepares it with e2e and explores it with
-// and without dynamic reduction, twice each: every exploration must pass with every
-// scheduled fault landing, reduction must prune, and the two runs of each must agree
-// on the executions and their order.
+// TestExplore writes the small applications, prepares them with e2e and explores
+// each with and without dynamic reduction, twice each: every exploration must pass
+// with every scheduled fault landing, reduction must prune and run fewer executions,
+// and the two runs of each must agree on the executions and their order.
 func TestExplore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs an application")
 	}
+	// The applications exercise what they are for: optional calls, retries.
+	if g, _ := small[0].Graph(); !hasOptional(g) {
+		t.Fatalf("%s has no optional call: %v", small[0].Name, g)
+	}
+	if small[1].Retries == 0 {
+		t.Fatalf("%s has no retries", small[1].Name)
+	}
+	for _, p := range small {
+		t.Run(p.Name, func(t *testing.T) { explore(t, p) })
+	}
+}
+
+// hasOptional reports whether a graph has an optional call.
+func hasOptional(graph [][]Call) bool {
+	for _, calls := range graph {
+		for _, c := range calls {
+			if c.Optional {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// explore is TestExplore for one application.
+func explore(t *testing.T, p Params) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	dir := t.TempDir()
-	if err := Write(dir, small); err != nil {
+	if err := Write(dir, p); err != nil {
 		t.Fatal(err)
 	}
 	app, err := e2e.Prepare(ctx, e2e.BuildOptions{Dir: dir})
@@ -141,7 +174,7 @@ func TestExplore(t *testing.T) {
 
 	ran := make(map[bool]int)
 	for _, reduction := range []bool{false, true} {
-		var runs []*bytes.Buffer
+		var runs []string
 		var first [2]int
 		for i := range 2 {
 			var progress bytes.Buffer
@@ -164,9 +197,9 @@ func TestExplore(t *testing.T) {
 				t.Errorf("reduction %t: %d pruned", reduction, s.Pruned)
 			}
 			ran[reduction] = s.ExecutionsRan
-			runs = append(runs, &progress)
+			runs = append(runs, executionLines(progress.String()))
 		}
-		if executionLines(runs[0].String()) != executionLines(runs[1].String()) {
+		if runs[0] != runs[1] {
 			t.Errorf("reduction %t: the two runs explored other executions, or in another order", reduction)
 		}
 	}
