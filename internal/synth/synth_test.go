@@ -198,6 +198,9 @@ func explore(t *testing.T, p Params) {
 			}
 			ran[reduction] = s.ExecutionsRan
 			runs = append(runs, executionLines(progress.String()))
+			if !reduction && i == 0 {
+				checkOutcomes(t, p, progress.String())
+			}
 		}
 		if runs[0] != runs[1] {
 			t.Errorf("reduction %t: the two runs explored other executions, or in another order", reduction)
@@ -205,6 +208,35 @@ func explore(t *testing.T, p Params) {
 	}
 	if ran[true] >= ran[false] {
 		t.Errorf("%d executions with reduction, %d without; want fewer with", ran[true], ran[false])
+	}
+}
+
+// checkOutcomes checks, from the functional test's "outcome:" lines of an exploration
+// without reduction, that the application behaved as its shape says: one complete
+// answer without a fault, a 503 when a required call failed, a fallback if and only if
+// a call is optional, and a complete answer despite a fault if and only if calls are
+// retried.
+func checkOutcomes(t *testing.T, p Params, progress string) {
+	t.Helper()
+	seen := make(map[string]int)
+	for line := range strings.Lines(progress) {
+		if o, ok := strings.CutPrefix(line, "outcome: "); ok {
+			seen[strings.TrimSpace(o)]++
+		}
+	}
+	t.Logf("outcomes: %v", seen)
+	g, _ := p.Graph()
+	if seen["complete"] != 1 {
+		t.Errorf("%d complete answers without a fault, want 1 (the fault-free execution)", seen["complete"])
+	}
+	if seen["503"] == 0 {
+		t.Error("no execution answered 503")
+	}
+	if got, want := seen["fallback"] > 0, hasOptional(g); got != want {
+		t.Errorf("answers with a fallback: %d; the graph has optional calls: %t", seen["fallback"], want)
+	}
+	if got, want := seen["complete after a fault"] > 0, p.Retries > 0; got != want {
+		t.Errorf("complete answers despite a fault: %d; retries: %d", seen["complete after a fault"], p.Retries)
 	}
 }
 

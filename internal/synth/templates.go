@@ -134,8 +134,9 @@ var functionalTemplate = template.Must(template.New("functional").Parse(`// Comm
 // written by package synth. It sends GET /work to the entry service and compares the
 // answer with the tree of calls the application's graph predicts: without a fault,
 // 200 and exactly that tree; with one, 503 (a required call failed), or 200 and the
-// tree with some optional calls replaced by fallbacks. It exits 0 when the test passes
-// and 1 when it fails.
+// tree with some optional calls replaced by fallbacks. It exits 0 when the test passes,
+// after printing an "outcome:" line that says which of these it saw, and 1 when it
+// fails.
 //
 // It finds the entry service at {{.Entry}} and the coordinator at FILIBUSTER_URL.
 package main
@@ -178,9 +179,11 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("reading /work: %w", err))
 	}
-	if err := check(runtime.WasFaultInjected(), resp.StatusCode, body, expected); err != nil {
+	faulted := runtime.WasFaultInjected()
+	if err := check(faulted, resp.StatusCode, body, expected); err != nil {
 		fail(err)
 	}
+	fmt.Println("outcome:", outcome(faulted, resp.StatusCode, body))
 }
 
 // check checks an answer, given whether the execution injects a fault.
@@ -196,6 +199,37 @@ func check(faulted bool, status int, body []byte, expected node) error {
 		return fmt.Errorf("decoding the answer %q: %w", body, err)
 	}
 	return match(faulted, got, expected)
+}
+
+// outcome describes an answer that passed check: "503", "fallback" (200 with a
+// fallback in the tree), "complete after a fault" (the whole tree although a fault
+// was injected: retries hid it) or "complete".
+func outcome(faulted bool, status int, body []byte) string {
+	if status != http.StatusOK {
+		return fmt.Sprint(status)
+	}
+	var got node
+	json.Unmarshal(body, &got)
+	if hasFallback(got) {
+		return "fallback"
+	}
+	if faulted {
+		return "complete after a fault"
+	}
+	return "complete"
+}
+
+// hasFallback reports whether the tree holds a fallback.
+func hasFallback(n node) bool {
+	if n.Fallback {
+		return true
+	}
+	for _, c := range n.Calls {
+		if hasFallback(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // match reports how got differs from want; a fallback is allowed in place of an
