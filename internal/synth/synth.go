@@ -111,31 +111,6 @@ func ServiceName(i, n int) string {
 	return fmt.Sprintf("svc%0*d", max(width, 2), i)
 }
 
-// Node is a service's answer: the tree of the calls it made. A failed optional call
-// is a node with Fallback set and no calls.
-type Node struct {
-	Service  string `json:"service"`
-	Fallback bool   `json:"fallback,omitempty"`
-	Calls    []Node `json:"calls,omitempty"`
-}
-
-// Expected returns the answer of the entry service when no fault is injected.
-func (p Params) Expected() (Node, error) {
-	graph, err := p.Graph()
-	if err != nil {
-		return Node{}, err
-	}
-	var tree func(i int) Node
-	tree = func(i int) Node {
-		n := Node{Service: ServiceName(i, p.Services)}
-		for _, c := range graph[i] {
-			n.Calls = append(n.Calls, tree(c.To))
-		}
-		return n
-	}
-	return tree(0), nil
-}
-
 // Write writes the application into dir, which must not exist or be empty: a module
 // of its own (go.mod), filibuster.json, a main package per service and the functional
 // test's main package in functional/.
