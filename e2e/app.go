@@ -164,7 +164,7 @@ func (a *App) instrument(ctx context.Context, analysisFile string) (string, erro
 	a.GenerateTime = time.Since(start)
 	a.Sites = len(res.Sites)
 	for _, s := range res.Sites {
-		if (s.Kind == rewrite.KindClient || s.Kind == rewrite.KindLibrary) && s.Instrumented {
+		if (s.Kind == rewrite.KindClient || s.Kind == rewrite.KindLibrary || s.Kind == rewrite.KindGRPCCall) && s.Instrumented {
 			a.ClientSites = append(a.ClientSites, fmt.Sprintf("%s:%d", s.File, s.Line))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,6 +63,31 @@ func TestGoTestBroken(t *testing.T) {
 
 	restore()
 
+	// The saved execution replays on other ports than it was recorded on: the usual
+	// port of its faulted call is taken, so the application gets another block.
+	t.Run("saved on other ports", func(t *testing.T) {
+		port, err := savedPort(committed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			t.Fatalf("taking the saved execution's port: %v", err)
+		}
+		defer ln.Close()
+		events := goTestJSON(t, pkgDir)
+		first := firstExecution(events)
+		if want := brokenGoTest + "/saved/" + brokenExecution; first != want {
+			t.Fatalf("the first execution run is %q, want the saved one, %q; go test's output:\n%s", first, want, output(events))
+		}
+		checkFailed(t, events, first)
+		if strings.Contains(output(events), "never landed") {
+			t.Errorf("the saved execution's fault did not land on other ports:\n%s", output(events))
+		}
+	})
+
+	restore()
+
 	t.Run("explore", func(t *testing.T) {
 		if err := os.Remove(savedFile); err != nil {
 			t.Fatal(err)
@@ -98,6 +124,26 @@ func TestGoTestBroken(t *testing.T) {
 			t.Errorf("the exploration saved %s with other content than the committed file:\n%s", savedFile, saved)
 		}
 	})
+}
+
+// savedPort returns the port of the first faulted call of a saved execution (a
+// counterexample file), as its arguments give it ("31262/bookings/chris_rivers").
+func savedPort(data []byte) (string, error) {
+	var file struct{ TestExecution string }
+	if err := json.Unmarshal(data, &file); err != nil {
+		return "", err
+	}
+	var te struct {
+		Failures []struct{ Args []string }
+	}
+	if err := json.Unmarshal([]byte(file.TestExecution), &te); err != nil {
+		return "", err
+	}
+	if len(te.Failures) == 0 || len(te.Failures[0].Args) == 0 {
+		return "", errors.New("the saved execution has no faulted call")
+	}
+	port, _, _ := strings.Cut(te.Failures[0].Args[0], "/")
+	return port, nil
 }
 
 // restoreSaved leaves savedDir as it is in the repository: savedFile, with the

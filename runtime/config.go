@@ -32,6 +32,10 @@ type config struct {
 	// instead of being kept for reuse outside it (see inBubble).
 	oneShot *http.Client
 
+	// names maps the host and port of each of the application's services, as target
+	// gives them, to its name (FILIBUSTER_TARGETS), for the execution-index keys.
+	names map[string]string
+
 	failures atomic.Int32 // consecutive failed calls to the coordinator
 	off      atomic.Bool  // the coordinator is given up on: run uninstrumented
 }
@@ -106,6 +110,7 @@ func loadConfig() *config {
 			DisableKeepAlives: true,
 		},
 	}
+	c.names = parseTargets(os.Getenv("FILIBUSTER_TARGETS"))
 	path := os.Getenv("FILIBUSTER_COUNTEREXAMPLE_FILE")
 	if path == "" {
 		path = os.Getenv("COUNTEREXAMPLE_FILE") // the reference instrumentation's name
@@ -298,4 +303,24 @@ func faultInjected(service string) bool {
 		return false
 	}
 	return out.Result
+}
+
+// parseTargets parses FILIBUSTER_TARGETS, "name=host:port,name=host:port", into a map
+// from each host and port (as target gives them) to its name. A malformed entry is
+// logged and left out.
+func parseTargets(s string) map[string]string {
+	if s == "" {
+		return nil
+	}
+	names := make(map[string]string)
+	for _, entry := range strings.Split(s, ",") {
+		name, addr, ok := strings.Cut(strings.TrimSpace(entry), "=")
+		host, port, err := net.SplitHostPort(addr)
+		if !ok || name == "" || err != nil || port == "" {
+			log.Printf("filibuster: FILIBUSTER_TARGETS: %q is not name=host:port; left out", entry)
+			continue
+		}
+		names[net.JoinHostPort(strings.ToLower(host), port)] = name
+	}
+	return names
 }

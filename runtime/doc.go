@@ -21,6 +21,9 @@
 //     from the services it names, as in the execution it recorded.
 //   - FILIBUSTER_TIMEOUT: the bound of every call to the coordinator, as a duration
 //     ("500ms") or seconds ("2"); default 5s.
+//   - FILIBUSTER_TARGETS: the application's services, "name=host:port,...": a call to
+//     one of them is keyed by the service's name instead of its host and port, so its
+//     execution index is the same when the application runs on other ports.
 //
 // A coordinator that is down, slow or wrong never breaks a service. The first of a run
 // of failed calls to it is logged, and the call each was for proceeds normally,

@@ -2,8 +2,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"log"
 	"net/http"
 	"path"
@@ -120,21 +118,6 @@ func Begin(ctx context.Context, call Call) *Invocation {
 		}
 	}
 	return v
-}
-
-// targetKey is the execution-index key of a call to target, a string that is not a
-// URL: the md5 of site-module-method-"target", as callKey's is of a host and port.
-func targetKey(siteID, module, method, target string) string {
-	var b strings.Builder
-	b.WriteString(siteID)
-	b.WriteString("-")
-	b.WriteString(module)
-	b.WriteString("-")
-	b.WriteString(method)
-	b.WriteString("-")
-	writePyString(&b, target)
-	sum := md5.Sum([]byte(b.String()))
-	return hex.EncodeToString(sum[:])
 }
 
 // seconds is d in seconds, a whole number as an integer, as Python sends it.

@@ -170,7 +170,8 @@ func parseEI(s string) (executionIndex, error) {
 }
 
 // callKey is the execution-index key of a call: the md5 of its static call-site id,
-// module, method and target (the host and port it is sent to). Nothing else of the URL
+// module, method and target (the host and port it is sent to, or the name of the
+// service there when FILIBUSTER_TARGETS names it, see keyTarget). Nothing else of the URL
 // goes in, so a call keeps its key when only per-request values in its path, query or
 // body change (an id created by an earlier call, a timestamp, a cursor): a fault
 // scheduled for it lands on the same call in the next execution. Repeated calls with
@@ -178,6 +179,13 @@ func parseEI(s string) (executionIndex, error) {
 // ("Execution-index keys") says why this differs from the reference instrumentation,
 // which hashes its traceback and the URL's path.
 func callKey(siteID, module, method string, u *url.URL) string {
+	return targetKey(siteID, module, method, target(u))
+}
+
+// targetKey is the execution-index key of a call to target, a host and port or, for a
+// call that has no URL (gRPC's), what the connection was made with: the md5 of
+// site-module-method-"target", the target as keyTarget gives it.
+func targetKey(siteID, module, method, target string) string {
 	var b strings.Builder
 	b.WriteString(siteID)
 	b.WriteString("-")
@@ -185,9 +193,21 @@ func callKey(siteID, module, method string, u *url.URL) string {
 	b.WriteString("-")
 	b.WriteString(method)
 	b.WriteString("-")
-	writePyString(&b, target(u))
+	writePyString(&b, keyTarget(target))
 	sum := md5.Sum([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
+}
+
+// keyTarget is what the execution-index key says of a call's target, a host and port:
+// the name of the application's service there, when FILIBUSTER_TARGETS names it, so
+// that a call keeps its key when the application runs on other ports (a counterexample
+// replayed in another run, a copy of the application beside another); the host and
+// port otherwise.
+func keyTarget(hostPort string) string {
+	if name, ok := current().names[hostPort]; ok {
+		return "service " + name
+	}
+	return hostPort
 }
 
 // target is the host and port a request to u is sent to, in lower case, with the

@@ -79,7 +79,9 @@ type StartOptions struct {
 //	<command...> -addr 127.0.0.1:<port> <args...>
 //
 // with <NAME>_URL=http://127.0.0.1:<port> set for every service of the application (see
-// URLVar). On error, the services already started are stopped.
+// URLVar) and, for the instrumented services of an exploration, FILIBUSTER_URL,
+// FILIBUSTER_SERVICE_NAME and FILIBUSTER_TARGETS (each service's name and address, which
+// the runtime keys calls by). On error, the services already started are stopped.
 func (b *Built) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
 	ports, err := appPorts(b.Config.Name, len(b.Config.Services), opts.StrictPorts)
 	if err != nil {
@@ -90,8 +92,10 @@ func (b *Built) Start(ctx context.Context, opts StartOptions) (_ *Deployment, er
 		d.URLs[s.Name] = "http://127.0.0.1:" + strconv.Itoa(ports[i])
 	}
 	d.env = baseEnv()
-	for _, s := range b.Config.Services {
+	targets := make([]string, len(b.Config.Services))
+	for i, s := range b.Config.Services {
 		d.env = append(d.env, URLVar(s.Name)+"="+d.URLs[s.Name])
+		targets[i] = s.Name + "=127.0.0.1:" + strconv.Itoa(ports[i])
 	}
 
 	defer func() {
@@ -102,7 +106,10 @@ func (b *Built) Start(ctx context.Context, opts StartOptions) (_ *Deployment, er
 	for i, s := range b.Config.Services {
 		env := append([]string(nil), d.env...)
 		if s.IsInstrumented() && opts.FilibusterURL != "" {
-			env = append(env, "FILIBUSTER_URL="+opts.FilibusterURL, "FILIBUSTER_SERVICE_NAME="+s.Name)
+			// FILIBUSTER_TARGETS keys each call by the name of the service it goes to,
+			// not its port, so an execution replays on other ports too.
+			env = append(env, "FILIBUSTER_URL="+opts.FilibusterURL, "FILIBUSTER_SERVICE_NAME="+s.Name,
+				"FILIBUSTER_TARGETS="+strings.Join(targets, ","))
 		}
 		for k, v := range s.Env {
 			env = append(env, k+"="+v)

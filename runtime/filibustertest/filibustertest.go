@@ -178,10 +178,9 @@ func Explore(t *testing.T, dir string, body func(t *testing.T, x *Execution), op
 	t.Cleanup(cancel)
 	saved := savedDir(t)
 	files := savedFiles(t, saved)
-	// An execution index names the callee's host and port: the saved executions
-	// replay only on the ports they were recorded with, which are the application's
-	// usual ones (see deploy.StartOptions.StrictPorts).
-	r, err := start(ctx, app, len(files) > 0)
+	// The services key their calls by the callee's name (FILIBUSTER_TARGETS), so the
+	// saved executions replay on whatever ports the application gets.
+	r, err := start(ctx, app)
 	if err != nil {
 		t.Fatalf("filibustertest: %v", err)
 	}
@@ -232,8 +231,8 @@ type run struct {
 }
 
 // start listens for the coordinator and starts the application's services pointed at
-// it, on the application's usual ports or, unless strict, others when those are taken.
-func start(ctx context.Context, app *deploy.Built, strict bool) (*run, error) {
+// it, on the application's usual ports, or others when those are taken.
+func start(ctx context.Context, app *deploy.Built) (*run, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening for the coordinator: %w", err)
@@ -241,7 +240,7 @@ func start(ctx context.Context, app *deploy.Built, strict bool) (*run, error) {
 	r := &run{app: app, ln: ln}
 	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 10 * time.Second}
 	go r.srv.Serve(ln)
-	r.dep, err = app.Start(ctx, deploy.StartOptions{FilibusterURL: "http://" + ln.Addr().String(), StrictPorts: strict})
+	r.dep, err = app.Start(ctx, deploy.StartOptions{FilibusterURL: "http://" + ln.Addr().String()})
 	if err != nil {
 		r.srv.Close()
 		return nil, err
