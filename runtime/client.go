@@ -164,26 +164,37 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 	return send(cfg, site, scope, c, req, c.Do)
 }
 
+// askNewTestExecution asks the coordinator, before each call service makes, whether a
+// new test execution began, and forgets the clocks and counters of the last one when
+// one did. It reports false when the coordinator could not be asked or answered wrongly
+// (a failure it records): the call then proceeds uninstrumented.
+func (c *config) askNewTestExecution(service string) bool {
+	if c.noServer {
+		return true
+	}
+	var out struct {
+		New *bool `json:"new-test-execution"`
+	}
+	if err := c.call(http.MethodGet, "/filibuster/new-test-execution/"+service, nil, &out); err != nil || out.New == nil {
+		if err == nil {
+			c.failed(errMalformed("new-test-execution"))
+		}
+		return false
+	}
+	if *out.New {
+		states.newTestExecution(service)
+	}
+	return true
+}
+
 // send reports one call to the coordinator, sends it with do unless the coordinator
 // makes it fail, and reports its outcome. c is the client the call is made with (for
 // its timeout); do sends a request without instrumenting it again.
 func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, do func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	in := states.lookup(scope, req)
 	service := in.serviceName()
-
-	if !cfg.noServer {
-		var out struct {
-			New *bool `json:"new-test-execution"`
-		}
-		if err := cfg.call(http.MethodGet, "/filibuster/new-test-execution/"+service, nil, &out); err != nil || out.New == nil {
-			if err == nil {
-				cfg.failed(errMalformed("new-test-execution"))
-			}
-			return do(req)
-		}
-		if *out.New {
-			states.newTestExecution(service)
-		}
+	if !cfg.askNewTestExecution(service) {
+		return do(req)
 	}
 
 	method := req.Method

@@ -4,8 +4,6 @@ import (
 	"context"
 	"log"
 	"net/http"
-	"path"
-	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -59,19 +57,8 @@ func Begin(ctx context.Context, call Call) *Invocation {
 		in = states.orRoot(states.resolve(goroutineID()))
 	}
 	service := in.serviceName()
-	if !cfg.noServer {
-		var out struct {
-			New *bool `json:"new-test-execution"`
-		}
-		if err := cfg.call(http.MethodGet, "/filibuster/new-test-execution/"+service, nil, &out); err != nil || out.New == nil {
-			if err == nil {
-				cfg.failed(errMalformed("new-test-execution"))
-			}
-			return nil
-		}
-		if *out.New {
-			states.newTestExecution(service)
-		}
+	if !cfg.askNewTestExecution(service) {
+		return nil
 	}
 	vc, ei := states.advance(in, service, targetKey(call.Site.ID, call.Module, call.Method, call.Target))
 	v := &Invocation{cfg: cfg, vc: vc, ei: ei, in: in}
@@ -281,40 +268,7 @@ func nothing() {}
 // frame of a package that neither this runtime nor any of the import-path prefixes in
 // skip (the instrumentation and the library it instruments) names.
 func LibraryCallSite(skip ...string) Site {
-	u := user.Load()
-	var pcs [128]uintptr
-	n := goruntime.Callers(2, pcs[:])
-	frames := goruntime.CallersFrames(pcs[:n])
-	var first, generated *Site
-	for {
-		f, more := frames.Next()
-		pkg := funcPackage(f.Function)
-		switch {
-		case pkg == runtimePkg || hasPrefix(pkg, skip):
-		case u != nil && (pkg == "main" || pkg == u.module || strings.HasPrefix(pkg, u.module+"/")):
-			file := relFile(u, pkg, f.File)
-			if !u.generated[file] {
-				return siteOf(f, file)
-			}
-			if generated == nil {
-				s := siteOf(f, file)
-				generated = &s
-			}
-		case first == nil:
-			s := siteOf(f, pkg+"/"+path.Base(f.File))
-			first = &s
-		}
-		if !more {
-			break
-		}
-	}
-	switch {
-	case generated != nil:
-		return *generated
-	case first != nil:
-		return *first
-	}
-	return Site{ID: "library:unknown", File: "unknown", Func: "unknown"}
+	return userSite(func(pkg string) bool { return hasPrefix(pkg, skip) })
 }
 
 // hasPrefix reports whether pkg is one of prefixes or inside one.

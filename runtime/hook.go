@@ -95,20 +95,27 @@ func hookServe(h http.Handler, w http.ResponseWriter, r *http.Request) {
 // goroutine (a library's own goroutine) gets the site of the library function that
 // made it, so it is still reported, under a site that says where it came from.
 func librarySite() Site {
+	return userSite(func(pkg string) bool { return pkg == "net/http" || strings.HasPrefix(pkg, "net/http/internal") })
+}
+
+// userSite returns the site of a call that no generated code gave a site: the innermost
+// frame of the calling goroutine in the user's module (as InstallHooks names it) and
+// outside its generated files; failing that, the innermost generated user frame;
+// failing that, the innermost frame of a package that is neither this runtime nor one
+// that instrumentation reports (net/http's client for librarySite, a gRPC
+// instrumentation and grpc-go for LibraryCallSite).
+func userSite(instrumentation func(pkg string) bool) Site {
 	u := user.Load()
 	var pcs [128]uintptr
-	n := goruntime.Callers(3, pcs[:])
+	n := goruntime.Callers(2, pcs[:])
 	frames := goruntime.CallersFrames(pcs[:n])
-	var first *goruntime.Frame // the innermost frame outside net/http and the runtime
-	var generated *Site        // the innermost user frame in a generated file
+	var first, generated *Site
 	for {
 		f, more := frames.Next()
 		pkg := funcPackage(f.Function)
 		switch {
-		case pkg == "net/http" || strings.HasPrefix(pkg, "net/http/internal") || pkg == runtimePkg:
-			// The hook itself and net/http's client. A request that an
-			// httputil.ReverseProxy forwards is a call of net/http/httputil's, when
-			// no line of the user's serves it (a proxy mounted as a handler).
+		case pkg == runtimePkg || instrumentation(pkg):
+			// The hook and the library the call goes through.
 		case u != nil && (pkg == "main" || pkg == u.module || strings.HasPrefix(pkg, u.module+"/")):
 			file := relFile(u, pkg, f.File)
 			if !u.generated[file] {
@@ -119,20 +126,20 @@ func librarySite() Site {
 				generated = &s
 			}
 		case first == nil:
-			f := f
-			first = &f
+			s := siteOf(f, pkg+"/"+path.Base(f.File))
+			first = &s
 		}
 		if !more {
 			break
 		}
 	}
-	if generated != nil {
+	switch {
+	case generated != nil:
 		return *generated
+	case first != nil:
+		return *first
 	}
-	if first == nil {
-		return Site{ID: "library:unknown", File: "unknown", Func: "unknown"}
-	}
-	return siteOf(*first, funcPackage(first.Function)+"/"+path.Base(first.File))
+	return Site{ID: "library:unknown", File: "unknown", Func: "unknown"}
 }
 
 // runtimePkg is this package's import path, as it appears in function names.
