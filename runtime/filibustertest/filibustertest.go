@@ -276,7 +276,7 @@ func (r *run) explore(t *testing.T, body func(*testing.T, *Execution), opts coor
 		opts.CounterexampleFile = counterexample
 	}
 	var failedName string
-	notRun, firstSkipped := 0, false
+	notRun, firstSkipped := 0, "" // the first execution's name, when -run filters it out
 	opts.FunctionalTest = func(ctx context.Context) (bool, error) {
 		cx := coordinator.ExecutionFrom(ctx)
 		x := &Execution{Number: cx.Number, Faults: cx.Faults, x: cx, urls: r.dep.URLs}
@@ -293,10 +293,11 @@ func (r *run) explore(t *testing.T, body func(*testing.T, *Execution), opts coor
 				verdict = "FAIL"
 			}
 			cx.SetOutput(fmt.Sprintf("--- %s: %s (its log is in go test's output)", verdict, full))
-		}
-		if !ran {
+		} else {
 			notRun++
-			firstSkipped = firstSkipped || cx.Number == 1
+			if cx.Number == 1 {
+				firstSkipped = name
+			}
 		}
 		if !passed {
 			failedName = name
@@ -324,8 +325,8 @@ func (r *run) explore(t *testing.T, body func(*testing.T, *Execution), opts coor
 	if opts.Replay != "" {
 		what = "replay of " + opts.Replay
 	}
-	if firstSkipped {
-		t.Logf("filibustertest: -run filters out the %s's first execution (%s): nothing of it ran", what, Name(nil))
+	if firstSkipped != "" {
+		t.Logf("filibustertest: -run filters out the %s's first execution (%s): nothing of it ran", what, firstSkipped)
 		return nil
 	}
 	switch {
