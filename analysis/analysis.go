@@ -45,6 +45,9 @@ type Service struct {
 	Name    string
 	Package string
 	Codes   []Code // 500 first, then in order of first appearance
+	// GRPCCodes are the gRPC codes the service's handlers return (status.Error and the
+	// like), in order of first appearance; Status holds the code's number.
+	GRPCCodes []Code
 }
 
 // Unresolved is a status value the analysis could not follow to constants.
@@ -126,21 +129,25 @@ func RunOptions(ctx context.Context, cfg rewrite.Config, opts Options) (*Report,
 
 		roots := pr.roots(p.Types)
 		reached := pr.reach(roots)
-		t := pr.newTracer(reached)
-		for _, fn := range reached {
-			t.sinks(fn)
-		}
-		for _, m := range t.misses {
-			if unresolved[m] == nil {
-				unresolved[m] = make(map[string]bool)
+		svc := Service{Name: name, Package: p.PkgPath}
+		for _, grpc := range []bool{false, true} {
+			t := pr.newTracer(reached, grpc)
+			for _, fn := range reached {
+				t.sinks(fn)
 			}
-			unresolved[m][name] = true
+			for _, m := range t.misses {
+				if unresolved[m] == nil {
+					unresolved[m] = make(map[string]bool)
+				}
+				unresolved[m][name] = true
+			}
+			if grpc {
+				svc.GRPCCodes = pr.codes(roots, t.origins)
+			} else {
+				svc.Codes = pr.codes(roots, t.origins, Code{Status: 500, Pos: "(every service)"})
+			}
 		}
-		report.Services = append(report.Services, Service{
-			Name:    name,
-			Package: p.PkgPath,
-			Codes:   pr.codes(roots, t.origins),
-		})
+		report.Services = append(report.Services, svc)
 	}
 	if err := duplicateNames(dirs); err != nil {
 		return nil, err
@@ -297,7 +304,54 @@ func (r *Report) File() *faultmodel.File {
 		}
 		rule.Errors = append(rule.Errors, er)
 	}
-	return &faultmodel.File{Rules: []faultmodel.NamedRule{{Name: "net/http", Rule: rule}}}
+	file := &faultmodel.File{Rules: []faultmodel.NamedRule{{Name: "net/http", Rule: rule}}}
+	if g := r.grpcRule(); g != nil {
+		file.Rules = append(file.Rules, faultmodel.NamedRule{Name: "grpc", Rule: *g})
+	}
+	return file
+}
+
+// grpcRule is the rule of gRPC calls (docs/grpc.md): UNAVAILABLE on every call,
+// DEADLINE_EXCEEDED on calls with a deadline, and each gRPC service's codes; nil when no
+// service returns a gRPC code.
+func (r *Report) grpcRule() *faultmodel.Rule {
+	const exception = "google.golang.org/grpc/status.Error"
+	rule := &faultmodel.Rule{
+		Pattern: `grpc\.`,
+		Exceptions: []faultmodel.Exception{
+			{Name: exception, Metadata: map[string]any{"code": "UNAVAILABLE"}},
+			{Name: exception, Metadata: map[string]any{"code": "DEADLINE_EXCEEDED"}, Restrictions: "timeout"},
+		},
+	}
+	for _, s := range r.Services {
+		if len(s.GRPCCodes) == 0 {
+			continue
+		}
+		er := faultmodel.ErrorRule{ServiceName: "^" + regexp.QuoteMeta(s.Name) + "$"}
+		for _, c := range s.GRPCCodes {
+			t, _ := json.Marshal(map[string]any{"exception": map[string]any{"metadata": map[string]string{"code": GRPCCodeName(c.Status)}}})
+			er.Types = append(er.Types, t)
+		}
+		rule.Errors = append(rule.Errors, er)
+	}
+	if len(rule.Errors) == 0 {
+		return nil
+	}
+	return rule
+}
+
+// grpcCodeNames are the names of gRPC's codes, by number, as Python's StatusCode and
+// the coordinator protocol spell them.
+var grpcCodeNames = []string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+	"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
+
+// GRPCCodeName returns the name of gRPC code c ("NOT_FOUND" for 5), or its number.
+func GRPCCodeName(c int) string {
+	if c >= 0 && c < len(grpcCodeNames) {
+		return grpcCodeNames[c]
+	}
+	return strconv.Itoa(c)
 }
 
 // Marshal encodes an analysis file as it is written to disk: indented two spaces, with
@@ -318,6 +372,9 @@ func WriteTable(w io.Writer, r *Report) error {
 	for _, s := range r.Services {
 		for _, c := range s.Codes {
 			fmt.Fprintf(tw, "%s\t%d\t%s\n", s.Name, c.Status, c.Pos)
+		}
+		for _, c := range s.GRPCCodes {
+			fmt.Fprintf(tw, "%s\tgRPC %s\t%s\n", s.Name, GRPCCodeName(c.Status), c.Pos)
 		}
 	}
 	for _, u := range r.Unresolved {

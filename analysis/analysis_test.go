@@ -23,8 +23,9 @@ var update = flag.Bool("update", false, "rewrite the golden file")
 // (crossparam), returns, switches and if branches (returns), maps, slices and arrays of
 // constants (tables), errors.Is and errors.As dispatch (errorsis), gin (ginsvc), echo
 // (echosvc), chi's render (rendersvc), sinks added by a table (customsink, with
-// testdata/sinks.json), codes only in tests (testonly), a service with none (none), and
-// unresolvable values with the call sites that pass them (unresolved).
+// testdata/sinks.json), codes only in tests (testonly), a service with none (none),
+// unresolvable values with the call sites that pass them (unresolved), and a gRPC
+// service's status codes, direct, through a helper and from a table (grpcsvc).
 func TestGolden(t *testing.T) {
 	sinks, err := ReadSinks(filepath.Join("testdata", "sinks.json"))
 	if err != nil {

@@ -30,9 +30,13 @@ type Sink struct {
 	// Field is "<package path>.<type>.<field>": a status stored in that field, in a
 	// composite literal or an assignment, is answered.
 	Field string `json:"field,omitempty"`
+	// GRPC says the status is a gRPC code (google.golang.org/grpc/codes.Code), as the
+	// argument of status.Error is: a service answering it is a gRPC service.
+	GRPC bool `json:"grpc,omitempty"`
 }
 
-// DefaultSinks are the sinks of net/http, gin, echo and chi's render package. WriteHeader
+// DefaultSinks are the sinks of net/http, gin, echo and chi's render package, and of
+// gRPC's status package. WriteHeader
 // on any http.ResponseWriter, called through the interface or on a type of another
 // module that implements it, is a sink too, found by type rather than listed here.
 // http.Redirect and gin's Redirect are not: they answer 3xx. gin's Bind methods are sinks
@@ -45,6 +49,11 @@ func DefaultSinks() []Sink {
 		{Function: "github.com/go-chi/render.Status", Arg: 1},
 		{Function: "github.com/labstack/echo/v4.NewHTTPError", Arg: 0},
 		{Field: "github.com/labstack/echo/v4.HTTPError.Code"},
+	}
+	// A gRPC handler returns status.Error(codes.NotFound, ...) or an error made the
+	// same ways.
+	for _, f := range []string{"Error", "Errorf", "New", "Newf"} {
+		sinks = append(sinks, Sink{Function: "google.golang.org/grpc/status." + f, Arg: 0, GRPC: true})
 	}
 	for _, m := range []string{
 		"JSON", "IndentedJSON", "SecureJSON", "JSONP", "AsciiJSON", "PureJSON", "String", "XML",

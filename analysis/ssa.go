@@ -359,7 +359,10 @@ type miss struct {
 
 // tracer follows the status values of one service back to their constants.
 type tracer struct {
-	pr      *program
+	pr *program
+	// grpc says this tracer follows gRPC codes, to the sinks marked GRPC, and no HTTP
+	// status; a tracer follows one or the other.
+	grpc    bool
 	reached map[*ssa.Function]bool
 	ifaces  []types.Type // concrete types the service converts to interfaces
 	origins []origin
@@ -367,8 +370,8 @@ type tracer struct {
 	seen    map[traceKey]bool
 }
 
-func (pr *program) newTracer(reached []*ssa.Function) *tracer {
-	t := &tracer{pr: pr, reached: make(map[*ssa.Function]bool), seen: make(map[traceKey]bool)}
+func (pr *program) newTracer(reached []*ssa.Function, grpc bool) *tracer {
+	t := &tracer{pr: pr, grpc: grpc, reached: make(map[*ssa.Function]bool), seen: make(map[traceKey]bool)}
 	seenType := make(map[string]bool)
 	for _, fn := range reached {
 		t.reached[fn] = true
@@ -393,7 +396,7 @@ func (t *tracer) sinks(fn *ssa.Function) {
 			switch instr := instr.(type) {
 			case ssa.CallInstruction:
 				s, ok := t.pr.sinkOf(instr)
-				if !ok {
+				if !ok || s.GRPC != t.grpc {
 					continue
 				}
 				at := anchor{fn, instr.Pos()}
@@ -408,7 +411,7 @@ func (t *tracer) sinks(fn *ssa.Function) {
 				t.value(arg, nil, site{instr.Pos(), expr}, fn, pos, at)
 			case *ssa.Store:
 				fa, ok := instr.Addr.(*ssa.FieldAddr)
-				if !ok {
+				if !ok || t.grpc {
 					continue
 				}
 				name := fieldName(fa.X.Type(), fa.Field)
@@ -478,9 +481,12 @@ func (pr *program) arg(call ssa.CallInstruction, i int, skipRecv bool) (ssa.Valu
 }
 
 // add records an origin. home is the function the constant is written in.
+// maxGRPCCode is the greatest gRPC code (UNAUTHENTICATED).
+const maxGRPCCode = 16
+
 func (t *tracer) add(status int, pos token.Pos, home *ssa.Function, at anchor) {
-	if status < 400 {
-		return
+	if t.grpc && (status <= 0 || status > maxGRPCCode) || !t.grpc && status < 400 {
+		return // not an error: a 2xx or 3xx status, or gRPC's OK
 	}
 	if home != nil && !isInit(home) && t.reached[home] {
 		at = anchor{home, pos}
@@ -628,7 +634,7 @@ func (t *tracer) param(v *ssa.Parameter, stack *frame, s site, at anchor) {
 // through the interface, where each call is a sink of its own.
 func (t *tracer) implementsSink(fn *ssa.Function) bool {
 	recv := fn.Signature.Recv()
-	if recv == nil || t.pr.rw == nil || fn.Name() != "WriteHeader" {
+	if t.grpc || recv == nil || t.pr.rw == nil || fn.Name() != "WriteHeader" {
 		return false
 	}
 	return types.Implements(recv.Type(), t.pr.rw)
@@ -939,7 +945,7 @@ func (pr *program) position(pos token.Pos) string {
 // codes orders a service's origins by first appearance: a depth-first walk from the
 // main package's functions in source order, each function's calls, function values and
 // constants taken in source order, a called function's at the point of the call.
-func (pr *program) codes(roots []*ssa.Function, origins []origin) []Code {
+func (pr *program) codes(roots []*ssa.Function, origins []origin, always ...Code) []Code {
 	byFn := make(map[*ssa.Function][]origin)
 	for _, o := range origins {
 		byFn[o.anchorFn] = append(byFn[o.anchorFn], o)
@@ -955,8 +961,11 @@ func (pr *program) codes(roots []*ssa.Function, origins []origin) []Code {
 			return cmp.Compare(a.status, b.status)
 		})
 	}
-	codes := []Code{{Status: 500, Pos: "(every service)"}}
-	seenCode := map[int]bool{500: true}
+	codes := append([]Code(nil), always...)
+	seenCode := make(map[int]bool)
+	for _, c := range always {
+		seenCode[c.Status] = true
+	}
 	seen := make(map[*ssa.Function]bool)
 	var visit func(fn *ssa.Function)
 	visit = func(fn *ssa.Function) {
