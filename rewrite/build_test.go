@@ -156,6 +156,30 @@ func main() {
 	}
 }
 
+// buildWithNetHTTP generates the module in dir, which must get net/http instrumented,
+// and builds all its main packages with the overlay into bin, offline. It returns the
+// environment it built with.
+func buildWithNetHTTP(t *testing.T, dir, bin string) []string {
+	t.Helper()
+	plan, err := Build(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.NetHTTP || len(plan.Warnings) > 0 {
+		t.Fatalf("net/http not instrumented: %v", plan.Warnings)
+	}
+	if err := plan.Write(); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-overlay", filepath.Join(dir, ".filibuster", "overlay.json"), "-o", bin+string(os.PathSeparator), "./...")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return build.Env
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

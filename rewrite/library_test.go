@@ -1,11 +1,9 @@
 package rewrite
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -155,23 +153,8 @@ func TestHello(t *testing.T) {
 	}
 }
 `)
-	plan, err := Build(context.Background(), Config{Dir: app})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !plan.NetHTTP || len(plan.Warnings) > 0 {
-		t.Fatalf("net/http not instrumented: %v", plan.Warnings)
-	}
-	if err := plan.Write(); err != nil {
-		t.Fatal(err)
-	}
 	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-overlay", filepath.Join(app, ".filibuster", "overlay.json"), "-o", bin+string(os.PathSeparator), "./...")
-	build.Dir = app
-	build.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildEnv := buildWithNetHTTP(t, app, bin)
 
 	coord := newFakeCoordinator()
 	srv := httptest.NewServer(coord)
@@ -204,7 +187,7 @@ func TestHello(t *testing.T) {
 	// go test -overlay of the package that is no service reports its library call.
 	test := exec.Command("go", "test", "-count=1", "-overlay", filepath.Join(app, ".filibuster", "overlay.json"), "./calls")
 	test.Dir = app
-	test.Env = append(build.Env, "FILIBUSTER_URL="+srv.URL, "FILIBUSTER_SERVICE_NAME=calls-test")
+	test.Env = append(buildEnv, "FILIBUSTER_URL="+srv.URL, "FILIBUSTER_SERVICE_NAME=calls-test")
 	if out, err := test.CombinedOutput(); err != nil {
 		t.Fatalf("go test -overlay ./calls: %v\n%s", err, out)
 	}

@@ -1,12 +1,9 @@
 package rewrite
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -65,23 +62,8 @@ func main() {
 	}))
 }
 `)
-	plan, err := Build(context.Background(), Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !plan.NetHTTP || len(plan.Warnings) > 0 {
-		t.Fatalf("net/http not instrumented: %v", plan.Warnings)
-	}
-	if err := plan.Write(); err != nil {
-		t.Fatal(err)
-	}
 	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-overlay", filepath.Join(dir, ".filibuster", "overlay.json"), "-o", bin+string(os.PathSeparator), "./...")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildWithNetHTTP(t, dir, bin)
 
 	coord := newFakeCoordinator()
 	srv := httptest.NewServer(coord)
