@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
+	"github.com/filibuster-go/filibuster-gen/runtime/report"
 )
 
 // ExploreOptions says how to explore a prepared application.
@@ -126,6 +127,10 @@ type Result struct {
 	ClientSites []string
 	// GenerateTime, AnalysisTime and BuildTime say how long each preparation step took.
 	GenerateTime, AnalysisTime, BuildTime time.Duration
+	// Manifest is the generator's manifest (App.Manifest), for the report; nil, with
+	// ManifestErr, when it could not be read.
+	Manifest    []report.Site
+	ManifestErr error
 }
 
 // Run prepares an application (generate, analyse, build), explores it and cleans up.
@@ -144,6 +149,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		AnalysisTime: app.AnalysisTime,
 		BuildTime:    app.BuildTime,
 	}
+	res.Manifest, res.ManifestErr = app.Manifest()
 	res.Summary, err = app.Explore(ctx, opts.ExploreOptions)
 	return res, err
 }

@@ -268,36 +268,21 @@ func printReach(w io.Writer, listed []string, seen map[string]int) {
 	}
 }
 
-// runReported is e2e.Run, keeping what the report needs: the generator's manifest,
-// read before the work directory is removed, and the exploration's report. The report
-// is nil when the exploration did not start.
+// runReported is e2e.Run and the exploration's report, nil when the exploration did
+// not start.
 func runReported(ctx context.Context, opts e2e.Options) (*e2e.Result, *report.Report, error) {
-	app, err := e2e.Prepare(ctx, e2e.BuildOptions{Dir: opts.Dir, AnalysisFile: opts.AnalysisFile, WorkDir: opts.WorkDir, Log: opts.Log})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer app.Close()
-	res := &e2e.Result{
-		Name:         app.Config.Name,
-		Sites:        app.Sites,
-		ClientSites:  app.ClientSites,
-		GenerateTime: app.GenerateTime,
-		AnalysisTime: app.AnalysisTime,
-		BuildTime:    app.BuildTime,
-	}
-	manifest, merr := app.Manifest()
-	res.Summary, err = app.Explore(ctx, opts.ExploreOptions)
-	if res.Summary == nil || res.Summary.Report == nil {
+	res, err := e2e.Run(ctx, opts)
+	if res == nil || res.Summary == nil || res.Summary.Report == nil {
 		return res, nil, err
 	}
 	rep := &report.Report{
-		Application: app.Config.Name,
+		Application: res.Name,
 		Command:     commandLine(),
-		Manifest:    manifest,
+		Manifest:    res.Manifest,
 		Exploration: res.Summary.Report,
 	}
-	if merr != nil && opts.Log != nil {
-		fmt.Fprintf(opts.Log, "%s: the report has no manifest: %v\n", app.Config.Name, merr)
+	if res.ManifestErr != nil && opts.Log != nil {
+		fmt.Fprintf(opts.Log, "%s: the report has no manifest: %v\n", res.Name, res.ManifestErr)
 	}
 	return res, rep, err
 }

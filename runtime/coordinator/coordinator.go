@@ -341,29 +341,6 @@ func argsOf(m map[string]any) json.RawMessage {
 	return data
 }
 
-// scheduleExceptions schedules one execution per exception the analysis applies to e,
-// the last call of prefix.
-func (c *Coordinator) scheduleExceptions(cur *execution, prefix []*entry, e *entry) {
-	module, _ := e.fields["module"].(string)
-	method, _ := e.fields["method"].(string)
-	metadata, _ := e.fields["metadata"].(map[string]any)
-	for i := range c.opts.Analysis.Rules {
-		rule := &c.opts.Analysis.Rules[i].Rule
-		if !rule.MatchCall(module, method) {
-			continue
-		}
-		for _, ex := range rule.Exceptions {
-			if ex.Restrictions != "" {
-				if _, ok := metadata[ex.Restrictions]; !ok {
-					continue
-				}
-			}
-			fe := map[string]any{"name": ex.Name, "metadata": expandMetadata(ex.Metadata, metadata)}
-			c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe, method: method})
-		}
-	}
-}
-
 // expandMetadata replaces @expr(metadata['timeout']) and its -1 and +1 forms with the
 // call's timeout.
 func expandMetadata(md map[string]any, call map[string]any) map[string]any {
@@ -394,28 +371,45 @@ func expandMetadata(md map[string]any, call map[string]any) map[string]any {
 	return out
 }
 
-// scheduleErrors schedules one execution per error response the analysis applies to
-// calls from e, the last call of prefix, to its target.
-func (c *Coordinator) scheduleErrors(cur *execution, prefix []*entry, e *entry) {
+// faultsFor returns the faults the analysis applies to call e, one execution each: every
+// exception of every rule matching the call (those with a restriction only when the call
+// carries that metadata field), then, when target is not "" (the callee reported the
+// request), every error type of those rules' error rules matching target.
+func (c *Coordinator) faultsFor(e *entry, target string) []*failure {
 	module, _ := e.fields["module"].(string)
 	method, _ := e.fields["method"].(string)
+	metadata, _ := e.fields["metadata"].(map[string]any)
+	var exceptions, errs []*failure
 	for i := range c.opts.Analysis.Rules {
 		rule := &c.opts.Analysis.Rules[i].Rule
 		if !rule.MatchCall(module, method) {
 			continue
 		}
+		for _, ex := range rule.Exceptions {
+			if ex.Restrictions != "" {
+				if _, ok := metadata[ex.Restrictions]; !ok {
+					continue
+				}
+			}
+			fe := map[string]any{"name": ex.Name, "metadata": expandMetadata(ex.Metadata, metadata)}
+			exceptions = append(exceptions, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, ForcedException: fe, method: method})
+		}
+		if target == "" {
+			continue
+		}
 		for j := range rule.Errors {
 			er := &rule.Errors[j]
-			if !er.MatchService(e.target) {
+			if !er.MatchService(target) {
 				continue
 			}
 			for _, t := range er.Types {
 				var md map[string]any
 				json.Unmarshal(t, &md)
-				c.schedule(cur, prefix, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md, method: method})
+				errs = append(errs, &failure{Args: argsOf(e.fields), ExecutionIndex: e.ei, FailureMetadata: md, method: method})
 			}
 		}
 	}
+	return append(exceptions, errs...)
 }
 
 // schedule pushes the execution that replays prefix and adds f to cur's failures,

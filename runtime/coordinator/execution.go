@@ -44,18 +44,23 @@ type Fault struct {
 
 // String describes the fault for people: "status 503 on bookings GET http://…".
 func (f Fault) String() string {
-	what := f.Exception
-	switch {
-	case f.Status != 0:
-		what = "status " + strconv.Itoa(f.Status)
-	case f.Code != "":
-		what = "code " + f.Code
-	}
 	call := strings.TrimSpace(f.Method + " " + f.URL)
 	if f.Service != "" {
 		call = f.Service + " " + call
 	}
-	return what + " on " + call
+	return f.Kind() + " on " + call
+}
+
+// Kind describes what the fault injects, whatever the call: "status 503",
+// "code NOT_FOUND", "syscall.ECONNREFUSED".
+func (f Fault) Kind() string {
+	switch {
+	case f.Status != 0:
+		return "status " + strconv.Itoa(f.Status)
+	case f.Code != "":
+		return "code " + f.Code
+	}
+	return f.Exception
 }
 
 type executionKey struct{}
@@ -104,13 +109,20 @@ func (c *Coordinator) newExecutionView(number int, p *plan) *Execution {
 	return x
 }
 
-// faultOf describes f. c.mu must be held.
+// faultOf describes f, with its callee's service. c.mu must be held.
 func (c *Coordinator) faultOf(f *failure) Fault {
+	fault := describe(f)
+	fault.Service = c.targets[f.ExecutionIndex]
+	return fault
+}
+
+// describe describes f, but for its callee's service.
+func describe(f *failure) Fault {
 	method := f.method
 	if !strings.Contains(method, "/") {
 		method = strings.ToUpper(method) // an HTTP method, as the caller may spell it
 	}
-	fault := Fault{Service: c.targets[f.ExecutionIndex], Method: method, ExecutionIndex: f.ExecutionIndex}
+	fault := Fault{Method: method, ExecutionIndex: f.ExecutionIndex}
 	var args []string
 	json.Unmarshal(f.Args, &args)
 	fault.URL = strings.Join(args, ",")

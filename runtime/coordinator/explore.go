@@ -170,10 +170,12 @@ func (c *Coordinator) finish(cur *execution) {
 		if planned[e.ei] || e.failed != nil {
 			continue
 		}
-		prefix := cur.log[:i+1]
-		c.scheduleExceptions(cur, prefix, e)
+		target := ""
 		if e.received {
-			c.scheduleErrors(cur, prefix, e)
+			target = e.target
+		}
+		for _, f := range c.faultsFor(e, target) {
+			c.schedule(cur, cur.log[:i+1], f)
 		}
 	}
 }

@@ -406,15 +406,7 @@ func (c *Coordinator) callReport(e *entry) CallReport {
 }
 
 // faultKind names what f injects: the error's name, or "status N".
-func faultKind(f *failure) string {
-	if f.ForcedException != nil {
-		return fmt.Sprint(f.ForcedException["name"])
-	}
-	if rv, ok := f.FailureMetadata["return_value"].(map[string]any); ok {
-		return "status " + fmt.Sprint(rv["status_code"])
-	}
-	return "unknown fault"
-}
+func faultKind(f *failure) string { return describe(f).Kind() }
 
 // siteOf returns the call site of e as "file:line", or "" when it reported none.
 func siteOf(e *entry) string {
@@ -477,50 +469,10 @@ func (c *Coordinator) tallySites(sites map[string]*siteTally, ex *execution) {
 		if e.failed != nil {
 			t.injected[faultKind(e.failed)] = true
 		}
-		for _, k := range c.possibleFaults(e, target) {
-			t.possible[k] = true
+		for _, f := range c.faultsFor(e, target) {
+			t.possible[faultKind(f)] = true
 		}
 	}
-}
-
-// possibleFaults names the faults the analysis applies to call e to target, as
-// scheduleExceptions and scheduleErrors choose them. c.mu must be held.
-func (c *Coordinator) possibleFaults(e *entry, target string) []string {
-	module, _ := e.fields["module"].(string)
-	method, _ := e.fields["method"].(string)
-	metadata, _ := e.fields["metadata"].(map[string]any)
-	var out []string
-	for i := range c.opts.Analysis.Rules {
-		rule := &c.opts.Analysis.Rules[i].Rule
-		if !rule.MatchCall(module, method) {
-			continue
-		}
-		for _, ex := range rule.Exceptions {
-			if ex.Restrictions != "" {
-				if _, ok := metadata[ex.Restrictions]; !ok {
-					continue
-				}
-			}
-			out = append(out, ex.Name)
-		}
-		if target == "" {
-			continue
-		}
-		for j := range rule.Errors {
-			er := &rule.Errors[j]
-			if !er.MatchService(target) {
-				continue
-			}
-			for _, t := range er.Types {
-				var md map[string]any
-				json.Unmarshal(t, &md)
-				if rv, ok := md["return_value"].(map[string]any); ok {
-					out = append(out, "status "+fmt.Sprint(rv["status_code"]))
-				}
-			}
-		}
-	}
-	return out
 }
 
 func (t *siteTally) report() SiteReport {
