@@ -66,10 +66,18 @@ type Service struct {
 	Args []string `json:"args,omitempty"`
 	// Env holds extra environment variables.
 	Env map[string]string `json:"env,omitempty"`
-	// HealthCheck is the path polled until it answers 200 before the exploration
-	// starts; default /health-check.
+	// HealthCheck says how to know the service is up before the exploration starts:
+	// a path (starting with '/') polled with GET over HTTP/1 until it answers 200,
+	// or TCPHealthCheck ("tcp:"), for a service that is up once its address accepts
+	// TCP connections, such as a plain gRPC server, which cannot answer HTTP/1.
+	// Default /health-check.
 	HealthCheck string `json:"health_check,omitempty"`
 }
+
+// TCPHealthCheck is the HealthCheck of a service that is up once its address accepts
+// a TCP connection: the runner connects and closes the connection at once, sending
+// nothing.
+const TCPHealthCheck = "tcp:"
 
 // Expected holds the paper's numbers of test executions, the fault-free one included.
 type Expected struct {
@@ -82,10 +90,15 @@ func (s Service) IsInstrumented() bool {
 	return s.Instrumented == nil || *s.Instrumented
 }
 
-// healthPath returns the path polled to know the service is up.
+// healthPath returns the path polled to know the service is up, appended to its base
+// URL: "" for TCPHealthCheck, so that the URL waitHealthy gets has no path and it
+// connects to the address instead.
 func (s Service) healthPath() string {
-	if s.HealthCheck == "" {
+	switch s.HealthCheck {
+	case "":
 		return "/health-check"
+	case TCPHealthCheck:
+		return ""
 	}
 	return s.HealthCheck
 }
@@ -143,6 +156,8 @@ func (cfg *Config) check() error {
 			return fmt.Errorf("service %q listed twice", s.Name)
 		case s.Package != "" && binaries[BinaryName(s.Package)]:
 			return fmt.Errorf("service %q: two packages named %q", s.Name, BinaryName(s.Package))
+		case s.HealthCheck != "" && s.HealthCheck != TCPHealthCheck && !strings.HasPrefix(s.HealthCheck, "/"):
+			return fmt.Errorf("service %q: health_check %q is neither a path starting with / nor %q", s.Name, s.HealthCheck, TCPHealthCheck)
 		}
 		seen[s.Name] = true
 		if s.Package != "" {

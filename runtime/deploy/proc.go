@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -145,35 +146,69 @@ func tryPorts(first, n int) ([]int, error) {
 	return ports, nil
 }
 
-// waitHealthy polls url until it answers 200, p exits, ctx is done or timeout passes.
-func waitHealthy(ctx context.Context, p *process, url string, timeout time.Duration) error {
+// waitHealthy waits until the service p runs is up, p exits, ctx is done or timeout
+// passes. The service is up when rawURL answers GET with 200 or, when rawURL has no
+// path (a service whose health check is TCPHealthCheck), as soon as its host accepts
+// a TCP connection.
+func waitHealthy(ctx context.Context, p *process, rawURL string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second}
+	probe, what, err := healthProbe(rawURL)
+	if err != nil {
+		return fmt.Errorf("health check of %s: %w", p.name, err)
+	}
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("health check of %s: %w", p.name, err)
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if probe(ctx) {
+			return nil
 		}
 		select {
 		case <-p.done:
 			return fmt.Errorf("%s exited before answering its health check (%v); its output:\n%s", p.name, p.err, p.logTail())
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s did not answer %s within %v; its output:\n%s", p.name, url, timeout, p.logTail())
+				return fmt.Errorf("%s did not %s within %v; its output:\n%s", p.name, what, timeout, p.logTail())
 			}
 			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// healthProbe returns one attempt of the health check rawURL describes, which reports
+// whether the service is up, and what it waits for, for error messages.
+func healthProbe(rawURL string) (probe func(context.Context) bool, what string, err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	if u.Path == "" && u.RawQuery == "" {
+		if u.Port() == "" {
+			return nil, "", fmt.Errorf("%s: no port to connect to", rawURL)
+		}
+		dialer := &net.Dialer{Timeout: time.Second}
+		return func(ctx context.Context) bool {
+			c, err := dialer.DialContext(ctx, "tcp", u.Host)
+			if err != nil {
+				return false
+			}
+			c.Close()
+			return true
+		}, "accept a TCP connection on " + u.Host, nil
+	}
+	client := &http.Client{Timeout: time.Second}
+	return func(ctx context.Context) bool {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+		if err != nil {
+			return false
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, "answer " + rawURL, nil
 }
 
 // prefixWriter writes each line it is given with a prefix.
