@@ -18,6 +18,8 @@ type CorpusOptions struct {
 	Out io.Writer
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Parallel is ExploreOptions.Parallel for every exploration.
+	Parallel int
 }
 
 // CorpusRow is one line of the corpus table: one application explored with one
@@ -73,7 +75,7 @@ func Corpus(ctx context.Context, opts CorpusOptions) ([]CorpusRow, error) {
 					row.Build = app.GenerateTime + app.AnalysisTime + app.BuildTime
 				}
 				t0 := time.Now()
-				summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: dr})
+				summary, err := app.Explore(ctx, ExploreOptions{DynamicReduction: dr, Parallel: opts.Parallel})
 				row.Elapsed = time.Since(t0)
 				if summary != nil {
 					row.Got, row.Pruned, row.Failed = summary.ExecutionsRan, summary.Pruned, summary.Failed

@@ -39,6 +39,10 @@ type ExploreOptions struct {
 	// Trace, when not nil, receives every request the coordinator gets and its answer,
 	// one JSON object per line (see coordinator.Trace).
 	Trace io.Writer
+	// Parallel runs that many executions at once, each against a copy of the
+	// application of its own (see coordinator.Options.Parallel); 0 and 1 run one at
+	// a time. The executions, their order and the counts are the same.
+	Parallel int
 }
 
 // Explore starts a coordinator on a free port of 127.0.0.1, starts the application's
@@ -56,30 +60,50 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 
 	// The services must be running before the coordinator can run the functional test,
 	// and the functional test needs their addresses: start them first. They only talk
-	// to the coordinator once a test sends them a request.
-	dep, err := a.Start(ctx, deploy.StartOptions{
-		FilibusterURL: filibusterURL,
-		Echo:          opts.Echo,
-		StrictPorts:   opts.Replay != "",
-	})
-	if err != nil {
+	// to the coordinator once a test sends them a request. A parallel exploration
+	// starts one copy per lane, each reporting to its lane.
+	lanes := max(1, opts.Parallel)
+	if lanes > 1 && opts.Replay != "" {
 		ln.Close()
-		return nil, err
+		return nil, errors.New("a replay runs one execution: it cannot be parallel")
 	}
-	defer dep.Stop()
+	tests := make([]func(context.Context) (bool, error), lanes)
+	var testCmd string
+	for lane := range lanes {
+		laneURL := coordinator.LaneURL(filibusterURL, lane)
+		dep, err := a.Start(ctx, deploy.StartOptions{
+			FilibusterURL: laneURL,
+			Echo:          opts.Echo,
+			StrictPorts:   opts.Replay != "",
+			Copy:          lane,
+		})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		defer dep.Stop()
+		testCmd = shellQuote(dep.FunctionalTest())
+		out := opts.Progress
+		if lanes > 1 {
+			out = nil // runs ahead would interleave, and some are discarded: the report keeps each output
+		}
+		tests[lane] = coordinator.CommandTest(testCmd, dep.TestEnv(laneURL), out)
+	}
 
-	testCmd := shellQuote(dep.FunctionalTest())
 	coord := coordinator.New(coordinator.Options{
-		Analysis:           a.Analysis,
-		DynamicReduction:   opts.DynamicReduction,
-		MaxTests:           opts.MaxTests,
-		FunctionalTest:     coordinator.CommandTest(testCmd, dep.TestEnv(filibusterURL), opts.Progress),
+		Analysis:         a.Analysis,
+		DynamicReduction: opts.DynamicReduction,
+		MaxTests:         opts.MaxTests,
+		FunctionalTest: func(ctx context.Context) (bool, error) {
+			return tests[coordinator.ExecutionFrom(ctx).Lane](ctx)
+		},
 		FunctionalTestName: testCmd,
 		AllowUnreached:     opts.AllowUnreached,
 		Progress:           opts.Progress,
 		OnProgress:         opts.OnProgress,
 		CounterexampleFile: opts.CounterexampleFile,
 		Replay:             opts.Replay,
+		Parallel:           lanes,
 	})
 	var handler http.Handler = coord
 	if opts.Trace != nil {

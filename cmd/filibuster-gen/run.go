@@ -35,6 +35,7 @@ func newRunCmd() *cobra.Command {
 		traceFile      string
 		unreached      bool
 		reportDir      string
+		parallel       int
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] dir...",
@@ -54,6 +55,10 @@ The report of the exploration (report.json and a static index.html, see docs/rep
 is written to --report, by default .filibuster/report/<application>; its location is
 printed at the end.
 
+With --parallel K, K executions run at once, each against a copy of the application
+of its own (on its own ports), and give the same executions, in the same order, with
+the same counts, as one at a time (docs/scale.md).
+
 With --corpus, each dir is explored with dynamic reduction off and on and the numbers
 of test executions are compared with the expected ones of its filibuster.json (no
 report is written).`,
@@ -65,8 +70,11 @@ report is written).`,
 			defer stop()
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 
+			if parallel < 1 {
+				return exitError{2, fmt.Sprintf("--parallel %d: the number of lanes is at least 1", parallel)}
+			}
 			if corpus {
-				return runCorpus(ctx, args, stdout, stderr, quiet)
+				return runCorpus(ctx, args, parallel, stdout, stderr, quiet)
 			}
 			if len(args) != 1 {
 				return exitError{2, "run takes one application directory (or several with --corpus)"}
@@ -82,6 +90,7 @@ report is written).`,
 					Replay:             replay,
 					MaxTests:           maxTests,
 					AllowUnreached:     unreached,
+					Parallel:           parallel,
 				},
 			}
 			if !quiet {
@@ -121,6 +130,7 @@ report is written).`,
 	f.BoolVar(&unreached, "allow-unreached", false, "exit 0 even when scheduled faults never landed (they are still reported)")
 	f.StringVar(&reportDir, "report", "", "write the report folder to `dir` (default .filibuster/report/<application>)")
 	f.BoolVar(&corpus, "corpus", false, "explore each dir with and without dynamic reduction and compare with its expected counts")
+	f.IntVar(&parallel, "parallel", 1, "run `K` executions at once, each against its own copy of the application (same answers)")
 	return cmd
 }
 
@@ -177,6 +187,9 @@ func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer, reportDir s
 	default:
 		fmt.Fprintln(stdout, "; all passed, every scheduled fault injected")
 	}
+	if s.Lanes > 1 {
+		fmt.Fprintf(stdout, "  parallel: %d lanes, %d executions run ahead of their turn, %d of them discarded (wasted)\n", s.Lanes, s.RanAhead, s.Discarded)
+	}
 	if s.Diverged > 0 {
 		fmt.Fprintf(stdout, "  %d executions were nondeterministic: their calls differed from the ones they were scheduled from\n", s.Diverged)
 	}
@@ -196,8 +209,8 @@ func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer, reportDir s
 
 // runCorpus explores every application with and without dynamic reduction and fails
 // unless every count matches.
-func runCorpus(ctx context.Context, dirs []string, stdout, stderr io.Writer, quiet bool) error {
-	opts := e2e.CorpusOptions{Dirs: dirs, Out: stdout}
+func runCorpus(ctx context.Context, dirs []string, parallel int, stdout, stderr io.Writer, quiet bool) error {
+	opts := e2e.CorpusOptions{Dirs: dirs, Out: stdout, Parallel: parallel}
 	if !quiet {
 		opts.Log = stderr
 	}

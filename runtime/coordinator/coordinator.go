@@ -67,6 +67,15 @@ type Options struct {
 	// OnProgress, when set, is called after each execution with the counts so far,
 	// for a status line.
 	OnProgress func(Progress)
+	// Parallel is how many executions may run at once; 0 and 1 mean one at a time.
+	// Each runs on a lane of its own, numbered from 0, whose endpoints are served
+	// under LaneURL: the functional test must send its requests to a copy of the
+	// application of its own, whose services were started with FILIBUSTER_URL set to
+	// the lane's URL (ExecutionFrom(ctx).Lane says which). Explore runs ahead
+	// speculatively on executions the sequential order will reach and accepts each
+	// result when its turn comes, so the executions, their order and the counts are
+	// those of the sequential exploration (see parallel.go).
+	Parallel int
 }
 
 // Summary is the outcome of an exploration.
@@ -89,6 +98,12 @@ type Summary struct {
 	// every call seen to the number of calls made from it, over all executions.
 	CallSites                              map[string]int
 	Elapsed, GenerationTime, ReductionTime time.Duration
+	// Lanes is the number of executions that could run at once (Options.Parallel);
+	// RanAhead counts the runs started before their turn in the sequential order, and
+	// Discarded those of them whose result was thrown away (dynamic reduction pruned
+	// the execution when its turn came, or the exploration stopped first): the
+	// speculative work wasted.
+	Lanes, RanAhead, Discarded int
 	// Report is the exploration's report (see Report), set when Explore returns.
 	Report *Report
 }
@@ -106,13 +121,14 @@ type Coordinator struct {
 
 	mu        sync.Mutex
 	reduction reductionIndex // the executions of done, for dynamic reduction
-	cur       *execution
+	lanes     []*execution   // the execution running on each lane (the last one run)
+	runs      int            // runs started, speculative ones included
 	scheduled []*plan
 	seen      map[string]bool
 	done      []*execution
 	targets   map[string]string // execution index -> callee service, from request_received
 	genTime   time.Duration
-	sites     map[string]int // "file:line" of each call site seen -> calls made from it
+	sites     map[string]int // "file:line" of each call site seen -> calls made from it, in done
 	report    reportLog      // what Report needs (report.go)
 }
 
@@ -149,6 +165,10 @@ type plan struct {
 	failures []*failure // sorted by execution index
 }
 
+// key identifies p among the plans scheduled: its prefix's execution indexes and its
+// faults. A fault's arguments are left out: they are a function of its execution
+// index, but for the ports of the copy of the application that made the call, which
+// differ between the lanes of a parallel exploration.
 func (p *plan) key() string {
 	var b strings.Builder
 	for _, e := range p.prefix {
@@ -157,7 +177,7 @@ func (p *plan) key() string {
 	}
 	b.WriteString("#")
 	for _, f := range p.failures {
-		data, _ := json.Marshal(f)
+		data, _ := json.Marshal(failure{ExecutionIndex: f.ExecutionIndex, ForcedException: f.ForcedException, FailureMetadata: f.FailureMetadata})
 		b.Write(data)
 	}
 	return b.String()
@@ -178,6 +198,7 @@ type execution struct {
 	log      []*entry        // in the order the calls were created; in canonical order once finished
 	services map[string]bool // services that asked new-test-execution
 	reached  map[string]bool // execution indexes of the planned faults that were injected
+	output   string          // the functional test's output, when it was kept (SetOutput)
 }
 
 func newExecution(p *plan) *execution {
@@ -190,7 +211,10 @@ func New(opts Options) *Coordinator {
 		opts.Analysis = faultmodel.Default()
 	}
 	c := &Coordinator{opts: opts, seen: make(map[string]bool), targets: make(map[string]string), sites: make(map[string]int)}
-	c.cur = newExecution(&plan{})
+	c.lanes = make([]*execution, max(1, opts.Parallel))
+	for i := range c.lanes {
+		c.lanes[i] = newExecution(&plan{})
+	}
 	return c
 }
 
@@ -223,8 +247,14 @@ func CommandTest(shellCmd string, env []string, out io.Writer) func(context.Cont
 }
 
 // ServeHTTP answers the coordinator endpoints (protocol.md §1).
+// Lane n's endpoints are also served under /lanes/n (see LaneURL); lane 0's are
+// the plain ones.
 func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
+	lane, path, ok := c.lane(r.URL.Path)
+	if !ok {
+		http.Error(w, `{"error": "no such lane"}`, http.StatusNotFound)
+		return
+	}
 	var (
 		answer any
 		err    error
@@ -233,15 +263,15 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "/health-check":
 		answer = map[string]string{"status": "OK"}
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/new-test-execution/"):
-		answer = c.newTestExecution(strings.TrimPrefix(path, "/filibuster/new-test-execution/"))
+		answer = c.newTestExecution(lane, strings.TrimPrefix(path, "/filibuster/new-test-execution/"))
 	case r.Method == http.MethodPut && path == "/filibuster/create":
-		answer, err = c.create(r.Body)
+		answer, err = c.create(lane, r.Body)
 	case r.Method == http.MethodPost && path == "/filibuster/update":
-		answer, err = c.update(r.Body)
+		answer, err = c.update(lane, r.Body)
 	case r.Method == http.MethodGet && path == "/filibuster/fault-injected":
-		answer = map[string]bool{"result": c.faultInjected("")}
+		answer = map[string]bool{"result": c.faultInjected(lane, "")}
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/fault-injected/"):
-		answer = map[string]bool{"result": c.faultInjected(strings.TrimPrefix(path, "/filibuster/fault-injected/"))}
+		answer = map[string]bool{"result": c.faultInjected(lane, strings.TrimPrefix(path, "/filibuster/fault-injected/"))}
 	default:
 		http.Error(w, `{"error": "not found"}`, http.StatusNotFound)
 		return
@@ -255,11 +285,36 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(answer)
 }
 
-func (c *Coordinator) newTestExecution(service string) map[string]bool {
+// LaneURL returns the base URL of lane n's endpoints on a coordinator served at
+// base: base itself for lane 0, base/lanes/n for the others.
+func LaneURL(base string, n int) string {
+	if n == 0 {
+		return base
+	}
+	return base + "/lanes/" + strconv.Itoa(n)
+}
+
+// lane splits path into its lane and the endpoint's path; ok is false for a lane
+// that does not exist.
+func (c *Coordinator) lane(path string) (lane int, rest string, ok bool) {
+	tail, found := strings.CutPrefix(path, "/lanes/")
+	if !found {
+		return 0, path, true
+	}
+	num, rest, _ := strings.Cut(tail, "/")
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n >= len(c.lanes) {
+		return 0, "", false
+	}
+	return n, "/" + rest, true
+}
+
+func (c *Coordinator) newTestExecution(lane int, service string) map[string]bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	first := !c.cur.services[service]
-	c.cur.services[service] = true
+	cur := c.lanes[lane]
+	first := !cur.services[service]
+	cur.services[service] = true
 	return map[string]bool{"new-test-execution": first}
 }
 
@@ -291,7 +346,7 @@ func canonical(v any) string {
 	return string(data)
 }
 
-func (c *Coordinator) create(body io.Reader) (any, error) {
+func (c *Coordinator) create(lane int, body io.Reader) (any, error) {
 	m, err := decode(body)
 	if err != nil {
 		return nil, err
@@ -303,16 +358,10 @@ func (c *Coordinator) create(body io.Reader) (any, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cur := c.cur
+	cur := c.lanes[lane]
 	id := len(cur.log)
 	e := &entry{fields: m, ei: m["execution_index"].(string), vclock: canonical(m["vclock"]), origin: canonical(orEmpty(m["origin_vclock"]))}
 	e.onGoroutine, _ = m["on_goroutine"].(bool)
-	if file, ok := m["callsite_file"].(string); ok {
-		c.sites[file+":"+fmt.Sprint(m["callsite_line"])]++
-	}
-	if t := c.targets[e.ei]; t != "" {
-		e.target = t
-	}
 	m["generated_id"] = id
 	cur.log = append(cur.log, e)
 	answer := map[string]any{"generated_id": id, "execution_index": e.ei}
@@ -429,7 +478,7 @@ func (c *Coordinator) schedule(cur *execution, prefix []*entry, f *failure) {
 	c.scheduled = append(c.scheduled, p)
 }
 
-func (c *Coordinator) update(body io.Reader) (any, error) {
+func (c *Coordinator) update(lane int, body io.Reader) (any, error) {
 	m, err := decode(body)
 	if err != nil {
 		return nil, err
@@ -457,7 +506,7 @@ func (c *Coordinator) update(body io.Reader) (any, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cur := c.cur
+	cur := c.lanes[lane]
 	if id < 0 || id >= len(cur.log) {
 		return nil, fmt.Errorf("unknown generated_id %d (this execution has %d calls)", id, len(cur.log))
 	}
@@ -471,7 +520,6 @@ func (c *Coordinator) update(body io.Reader) (any, error) {
 	case "request_received":
 		e.target, _ = m["target_service_name"].(string)
 		e.received = true
-		c.targets[e.ei] = e.target
 	case "invocation_complete":
 		if rv, ok := m["return_value"].(map[string]any); ok {
 			e.status = fmt.Sprint(rv["status_code"])
@@ -486,9 +534,9 @@ func (c *Coordinator) update(body io.Reader) (any, error) {
 	return map[string]any{}, nil
 }
 
-func (c *Coordinator) faultInjected(service string) bool {
+func (c *Coordinator) faultInjected(lane int, service string) bool {
 	c.mu.Lock()
-	p := c.cur.plan
+	p := c.lanes[lane].plan
 	c.mu.Unlock()
 	return c.faultInjectedIn(p, service)
 }

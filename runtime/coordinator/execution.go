@@ -12,13 +12,19 @@ import (
 // coordinator's own process has: which execution it is and which faults it injects.
 // The context Explore passes to Options.FunctionalTest carries it (ExecutionFrom).
 type Execution struct {
-	// Number counts executions from 1, the fault-free one.
+	// Number counts executions from 1, the fault-free one, in the sequential order.
+	// It is 0 for an execution run ahead of its turn (Options.Parallel), whose place
+	// in that order is not known yet.
 	Number int
+	// Lane is the lane the execution runs on (see Options.Parallel): the functional
+	// test sends its requests to the copy of the application that reports to it.
+	Lane int
 	// Faults are the faults planned for the execution, in execution-index order.
 	Faults []Fault
 
-	c *Coordinator
-	p *plan
+	c  *Coordinator
+	p  *plan
+	ex *execution
 }
 
 // Fault is a fault planned for one call.
@@ -87,23 +93,19 @@ func (x *Execution) FaultInjectedOn(service string) bool {
 func (x *Execution) Landed() bool {
 	x.c.mu.Lock()
 	defer x.c.mu.Unlock()
-	if x.c.cur.plan != x.p {
-		return false
-	}
 	for _, f := range x.p.failures {
-		if !x.c.cur.reached[f.ExecutionIndex] {
+		if !x.ex.reached[f.ExecutionIndex] {
 			return false
 		}
 	}
 	return true
 }
 
-// newExecutionView returns the view of the execution of p, the number-th.
-func (c *Coordinator) newExecutionView(number int, p *plan) *Execution {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	x := &Execution{Number: number, c: c, p: p}
-	for _, f := range p.failures {
+// newExecutionView returns the view of ex, the number-th execution (0 when run
+// ahead), running on lane. c.mu must be held.
+func (c *Coordinator) newExecutionView(number, lane int, ex *execution) *Execution {
+	x := &Execution{Number: number, Lane: lane, c: c, p: ex.plan, ex: ex}
+	for _, f := range ex.plan.failures {
 		x.Faults = append(x.Faults, c.faultOf(f))
 	}
 	return x

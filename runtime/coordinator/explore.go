@@ -67,19 +67,32 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 	c.mu.Lock()
 	c.seen[first.key()] = true
 	c.mu.Unlock()
+	r := c.newRunner(ctx)
+	defer func() {
+		r.stop()
+		s.Lanes, s.RanAhead, s.Discarded = len(c.lanes), r.ahead, r.discarded
+		s.ReductionTime += r.reductionTime
+	}()
 	next := first
 	for next != nil {
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		started := time.Now()
-		passed, err := c.run(ctx, next, s.ExecutionsRan+1)
+		r.start(next, s.ExecutionsRan+1)
+		r.speculate()
+		j := r.result(next)
 		s.ExecutionsRan++
-		if err != nil {
-			return s, err
+		if j.err != nil {
+			return s, j.err
 		}
-		check := c.check()
-		c.record(s.ExecutionsRan, passed, check, time.Since(started))
+		c.mu.Lock()
+		t := time.Now()
+		c.finish(j.ex)
+		c.genTime += time.Since(t)
+		c.done = append(c.done, j.ex)
+		c.mu.Unlock()
+		passed, check := j.passed, c.check(j.ex)
+		c.record(s.ExecutionsRan, j.ex, passed, check, j.took)
 		if s.ExecutionsRan == 1 && c.opts.Replay == "" {
 			switch {
 			case !passed:
@@ -102,7 +115,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		if !passed {
 			s.Failed = true
 			if c.opts.CounterexampleFile != "" && c.opts.Replay == "" {
-				if err := c.writeCounterexample(c.opts.CounterexampleFile); err != nil {
+				if err := c.writeCounterexample(c.opts.CounterexampleFile, j.ex); err != nil {
 					return s, err
 				}
 			}
@@ -124,6 +137,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 				if pruned {
 					s.Pruned++
 					c.recordPruned(p)
+					r.discard(p)
 					continue
 				}
 			}
@@ -133,27 +147,27 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 	return s, nil
 }
 
-// run runs the functional test once with p's faults, as the number-th execution,
-// records the execution and schedules the executions it calls for.
-func (c *Coordinator) run(ctx context.Context, p *plan, number int) (bool, error) {
-	x := c.newExecutionView(number, p)
+// run runs the functional test once with p's faults on lane, as the number-th
+// execution (0 when it runs ahead of its turn), and returns what it recorded.
+func (c *Coordinator) run(ctx context.Context, p *plan, number, lane int) (ex *execution, passed bool, err error) {
 	c.mu.Lock()
-	c.cur = newExecution(p)
+	c.runs++
+	ex = newExecution(p)
+	c.lanes[lane] = ex
+	x := c.newExecutionView(number, lane, ex)
 	c.mu.Unlock()
-	passed, err := c.opts.FunctionalTest(context.WithValue(ctx, executionKey{}, x))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	start := time.Now()
-	c.finish(c.cur)
-	c.genTime += time.Since(start)
-	c.done = append(c.done, c.cur)
-	return passed, err
+	passed, err = c.opts.FunctionalTest(context.WithValue(ctx, executionKey{}, x))
+	return ex, passed, err
 }
 
-// finish puts cur's log in canonical order and schedules, for each call that is new in
+// finish puts cur's log in canonical order, learns the services its calls went to
+// and counts the calls of each call site, and schedules, for each call that is new in
 // cur (its execution index is not in the planned prefix) and not itself failed, one
 // execution per exception the analysis applies to it and, when its callee reported
 // the request, one per error response. c.mu must be held.
+//
+// An execution is finished when its turn comes in the sequential order, not when it
+// ran (Options.Parallel), so that what it learns reaches the executions after it only.
 //
 // Scheduling once the execution is over, in canonical order, makes the exploration
 // independent of the order in which concurrent calls reached the coordinator. For an
@@ -162,6 +176,19 @@ func (c *Coordinator) run(ctx context.Context, p *plan, number int) (bool, error
 // schedules as the calls arrive.
 func (c *Coordinator) finish(cur *execution) {
 	cur.log = canonicalOrder(cur.log)
+	for _, e := range cur.log {
+		if e.target == "" {
+			e.target = c.targets[e.ei] // learned in an earlier execution
+		}
+		if file, ok := e.fields["callsite_file"].(string); ok {
+			c.sites[file+":"+fmt.Sprint(e.fields["callsite_line"])]++
+		}
+	}
+	for _, e := range cur.log {
+		if e.received {
+			c.targets[e.ei] = e.target
+		}
+	}
 	planned := make(map[string]bool, len(cur.plan.prefix))
 	for _, e := range cur.plan.prefix {
 		planned[e.ei] = true
@@ -227,11 +254,10 @@ type checked struct {
 	diverged  string   // the first planned call that did not happen, described
 }
 
-// check compares the execution that just ran with its plan.
-func (c *Coordinator) check() checked {
+// check compares cur, an execution that ran, with its plan.
+func (c *Coordinator) check(cur *execution) checked {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cur := c.cur
 	var ch checked
 	ch.nothing = len(cur.log) == 0
 	for _, f := range cur.plan.failures {
@@ -346,14 +372,13 @@ type counterexampleFile struct {
 	TestExecution  string `json:"TestExecution"`
 }
 
-// writeCounterexample writes the current execution, atomically, in the reference
+// writeCounterexample writes cur, an execution that ran, atomically, in the reference
 // server's format: log holds the calls as created, _log as updated, and response_log
 // adds what was injected and the service each call was to (target_service_name), also
 // for a call that the fault kept from reaching it, so that a replay answers
 // fault-injected questions as the exploration did.
-func (c *Coordinator) writeCounterexample(path string) error {
+func (c *Coordinator) writeCounterexample(path string, cur *execution) error {
 	c.mu.Lock()
-	cur := c.cur
 	var log, updated, responses []map[string]any
 	for _, e := range cur.log {
 		created := make(map[string]any)

@@ -183,7 +183,6 @@ func (c *Coordinator) notify(s *Summary, passed bool, start time.Time) {
 type reportLog struct {
 	runs    []*ranExecution
 	pruned  []*plan
-	outputs map[int]string
 	summary *Summary
 }
 
@@ -201,17 +200,14 @@ type ranExecution struct {
 func (x *Execution) SetOutput(out string) {
 	x.c.mu.Lock()
 	defer x.c.mu.Unlock()
-	if x.c.report.outputs == nil {
-		x.c.report.outputs = make(map[int]string)
-	}
-	x.c.report.outputs[x.Number] = out
+	x.ex.output = out
 }
 
-// record keeps the execution that just ran, the number-th, for the report.
-func (c *Coordinator) record(number int, passed bool, ch checked, took time.Duration) {
+// record keeps ex, the number-th execution, for the report.
+func (c *Coordinator) record(number int, ex *execution, passed bool, ch checked, took time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.report.runs = append(c.report.runs, &ranExecution{number: number, ex: c.cur, passed: passed, check: ch, took: took})
+	c.report.runs = append(c.report.runs, &ranExecution{number: number, ex: ex, passed: passed, check: ch, took: took})
 }
 
 // recordPruned keeps an execution dynamic reduction pruned, for the report.
@@ -322,7 +318,7 @@ func (c *Coordinator) executionReport(run *ranExecution) ExecutionReport {
 		// A fault never landed, or no instrumented call was made: nothing was tested.
 		x.Result = "not tested"
 	}
-	if out, ok := c.report.outputs[run.number]; ok {
+	if out := run.ex.output; out != "" {
 		if len(out) > maxOutput {
 			out, x.OutputTruncated = out[:maxOutput], true
 		}

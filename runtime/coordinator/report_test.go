@@ -233,8 +233,9 @@ func TestCommandTestOutput(t *testing.T) {
 		{"echo out; echo err >&2; exit 1", "out\nerr\n", false},
 		{fmt.Sprintf("head -c %d /dev/zero", 3*maxOutput), strings.Repeat("\x00", maxOutput), true},
 	} {
-		x := c.newExecutionView(1, &plan{})
-		c.report.runs = []*ranExecution{{number: 1, ex: newExecution(&plan{}), passed: true}}
+		ex := newExecution(&plan{})
+		x := c.newExecutionView(1, 0, ex)
+		c.report.runs = []*ranExecution{{number: 1, ex: ex, passed: true}}
 		_, err := CommandTest(tc.cmd, nil, nil)(context.WithValue(context.Background(), executionKey{}, x))
 		if err != nil {
 			t.Fatal(err)

@@ -66,6 +66,10 @@ type StartOptions struct {
 	// StrictPorts fails instead of moving to other ports when one of the
 	// application's usual ports is taken (for replaying a counterexample).
 	StrictPorts bool
+	// Copy numbers a copy of the application that runs alongside others (a parallel
+	// exploration starts one per lane, one after the other, each on the next free
+	// block of ports). Copy n > 0 writes its services' output to <name>.<n>.log.
+	Copy int
 }
 
 // Start starts every service of the application on free ports of 127.0.0.1 (the same
@@ -120,7 +124,11 @@ func (b *Built) Start(ctx context.Context, opts StartOptions) (_ *Deployment, er
 			prog, dir = s.Command[0], b.Dir
 			args = append(append([]string(nil), s.Command[1:]...), args...)
 		}
-		logPath := filepath.Join(b.LogDir, s.Name+".log")
+		logName := s.Name + ".log"
+		if opts.Copy > 0 {
+			logName = s.Name + "." + strconv.Itoa(opts.Copy) + ".log"
+		}
+		logPath := filepath.Join(b.LogDir, logName)
 		p, err := startProcess(s.Name, prog, dir, args, env, logPath, opts.Echo)
 		if err != nil {
 			return nil, err
