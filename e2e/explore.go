@@ -43,16 +43,31 @@ type ExploreOptions struct {
 	// application of its own (see coordinator.Options.Parallel); 0 and 1 run one at
 	// a time. The executions, their order and the counts are the same.
 	Parallel int
+	// Workers, when not 0, has the executions run by up to that many worker processes
+	// (see Work) instead of copies started here: the coordinator listens on Addr and
+	// uses each lane once a worker registered for it.
+	Workers int
+	// Addr is the address the coordinator listens on; default 127.0.0.1 on a free
+	// port. Workers on other machines need an address they can reach.
+	Addr string
+	// OnListen, when set, is told the coordinator's URL once it listens (for example
+	// to start the workers).
+	OnListen func(url string)
 }
 
 // Explore starts a coordinator on a free port of 127.0.0.1, starts the application's
 // services pointed at it, runs the exploration with the functional test, and stops
-// everything, also when ctx is cancelled or something fails.
+// everything, also when ctx is cancelled or something fails. With Workers, it starts
+// no services: the workers run the executions.
 func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Summary, error) {
 	if a.Analysis == nil {
 		return nil, errors.New("the application was built uninstrumented")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening for the coordinator: %w", err)
 	}
@@ -63,13 +78,19 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	// to the coordinator once a test sends them a request. A parallel exploration
 	// starts one copy per lane, each reporting to its lane.
 	lanes := max(1, opts.Parallel)
+	if opts.Workers > 0 {
+		lanes = opts.Workers
+	}
 	if lanes > 1 && opts.Replay != "" {
 		ln.Close()
 		return nil, errors.New("a replay runs one execution: it cannot be parallel")
 	}
 	tests := make([]func(context.Context) (bool, error), lanes)
-	var testCmd string
+	testCmd := shellQuote(a.Binary(a.Config.FunctionalTest))
 	for lane := range lanes {
+		if opts.Workers > 0 {
+			break
+		}
 		laneURL := coordinator.LaneURL(filibusterURL, lane)
 		dep, err := a.Start(ctx, deploy.StartOptions{
 			FilibusterURL: laneURL,
@@ -82,21 +103,24 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 			return nil, err
 		}
 		defer dep.Stop()
-		testCmd = shellQuote(dep.FunctionalTest())
 		out := opts.Progress
 		if lanes > 1 {
 			out = nil // runs ahead would interleave, and some are discarded: the report keeps each output
 		}
-		tests[lane] = coordinator.CommandTest(testCmd, dep.TestEnv(laneURL), out)
+		tests[lane] = coordinator.CommandTest(shellQuote(dep.FunctionalTest()), dep.TestEnv(laneURL), out)
+	}
+	test := func(ctx context.Context) (bool, error) {
+		return tests[coordinator.ExecutionFrom(ctx).Lane](ctx)
+	}
+	if opts.Workers > 0 {
+		test = nil
 	}
 
 	coord := coordinator.New(coordinator.Options{
 		Analysis:         a.Analysis,
 		DynamicReduction: opts.DynamicReduction,
 		MaxTests:         opts.MaxTests,
-		FunctionalTest: func(ctx context.Context) (bool, error) {
-			return tests[coordinator.ExecutionFrom(ctx).Lane](ctx)
-		},
+		FunctionalTest:     test,
 		FunctionalTestName: testCmd,
 		AllowUnreached:     opts.AllowUnreached,
 		Progress:           opts.Progress,
@@ -104,6 +128,7 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 		CounterexampleFile: opts.CounterexampleFile,
 		Replay:             opts.Replay,
 		Parallel:           lanes,
+		Workers:            opts.Workers > 0,
 	})
 	var handler http.Handler = coord
 	if opts.Trace != nil {
@@ -112,6 +137,9 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if opts.OnListen != nil {
+		opts.OnListen(filibusterURL)
+	}
 	defer func() {
 		srv.Close()
 		<-serveErr

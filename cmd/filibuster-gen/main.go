@@ -29,6 +29,7 @@ func main() {
 		newRunCmd(),
 		newPrepareCmd(),
 		newReportCmd(),
+		newWorkerCmd(),
 	)
 	if err := root.Execute(); err != nil {
 		var exit exitError

@@ -36,6 +36,8 @@ func newRunCmd() *cobra.Command {
 		unreached      bool
 		reportDir      string
 		parallel       int
+		workers        int
+		addr           string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] dir...",
@@ -58,6 +60,11 @@ printed at the end.
 With --parallel K, K executions run at once, each against a copy of the application
 of its own (on its own ports), and give the same executions, in the same order, with
 the same counts, as one at a time (docs/scale.md).
+
+With --workers K, the executions are run by up to K worker processes ("filibuster-gen
+worker --coordinator URL", on this machine or others), each with its copy of the
+application, instead of copies started here: the coordinator listens on --addr, and
+the answers are the same.
 
 With --corpus, each dir is explored with dynamic reduction off and on and the numbers
 of test executions are compared with the expected ones of its filibuster.json (no
@@ -91,7 +98,14 @@ report is written).`,
 					MaxTests:           maxTests,
 					AllowUnreached:     unreached,
 					Parallel:           parallel,
+					Workers:            workers,
+					Addr:               addr,
 				},
+			}
+			if workers > 0 {
+				opts.OnListen = func(url string) {
+					fmt.Fprintf(stderr, "coordinator at %s, waiting for up to %d workers: filibuster-gen worker --coordinator %s ...\n", url, workers, url)
+				}
 			}
 			if !quiet {
 				opts.Log = stderr
@@ -131,6 +145,8 @@ report is written).`,
 	f.StringVar(&reportDir, "report", "", "write the report folder to `dir` (default .filibuster/report/<application>)")
 	f.BoolVar(&corpus, "corpus", false, "explore each dir with and without dynamic reduction and compare with its expected counts")
 	f.IntVar(&parallel, "parallel", 1, "run `K` executions at once, each against its own copy of the application (same answers)")
+	f.IntVar(&workers, "workers", 0, "have up to `K` worker processes run the executions (filibuster-gen worker), instead of copies started here")
+	f.StringVar(&addr, "addr", "", "`address` the coordinator listens on (default 127.0.0.1, a free port); workers elsewhere need one they reach")
 	return cmd
 }
 
@@ -187,7 +203,7 @@ func runOne(ctx context.Context, opts e2e.Options, stdout io.Writer, reportDir s
 	default:
 		fmt.Fprintln(stdout, "; all passed, every scheduled fault injected")
 	}
-	if s.Lanes > 1 {
+	if s.Lanes > 1 || opts.Workers > 0 {
 		fmt.Fprintf(stdout, "  parallel: %d lanes, %d executions run ahead of their turn, %d of them discarded (wasted)\n", s.Lanes, s.RanAhead, s.Discarded)
 	}
 	if s.Diverged > 0 {

@@ -76,6 +76,13 @@ type Options struct {
 	// result when its turn comes, so the executions, their order and the counts are
 	// those of the sequential exploration (see parallel.go).
 	Parallel int
+	// Workers says that the lanes are run by worker processes that register with the
+	// coordinator and lease executions over HTTP (see workers.go), instead of by
+	// FunctionalTest: a lane is used once a worker registered for it.
+	Workers bool
+	// WorkerTimeout bounds the wait for a worker to lease an execution and report it;
+	// 0 means 10 minutes.
+	WorkerTimeout time.Duration
 }
 
 // Summary is the outcome of an exploration.
@@ -122,6 +129,8 @@ type Coordinator struct {
 	mu        sync.Mutex
 	reduction reductionIndex // the executions of done, for dynamic reduction
 	lanes     []*execution   // the execution running on each lane (the last one run)
+	free      chan int       // the lanes ready for an execution
+	workers   *workers       // with Options.Workers
 	runs      int            // runs started, speculative ones included
 	scheduled []*plan
 	seen      map[string]bool
@@ -212,8 +221,15 @@ func New(opts Options) *Coordinator {
 	}
 	c := &Coordinator{opts: opts, seen: make(map[string]bool), targets: make(map[string]string), sites: make(map[string]int)}
 	c.lanes = make([]*execution, max(1, opts.Parallel))
+	c.free = make(chan int, len(c.lanes))
 	for i := range c.lanes {
 		c.lanes[i] = newExecution(&plan{})
+		if !opts.Workers {
+			c.free <- i
+		}
+	}
+	if opts.Workers {
+		c.workers = newWorkers(len(c.lanes))
 	}
 	return c
 }
@@ -272,6 +288,18 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer = map[string]bool{"result": c.faultInjected(lane, "")}
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/fault-injected/"):
 		answer = map[string]bool{"result": c.faultInjected(lane, strings.TrimPrefix(path, "/filibuster/fault-injected/"))}
+	case c.workers != nil && r.Method == http.MethodPost && path == "/filibuster/workers":
+		var status int
+		if answer, status = c.register(); status != http.StatusOK {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(answer)
+			return
+		}
+	case c.workers != nil && r.Method == http.MethodGet && path == "/filibuster/lease":
+		answer = c.lease(r.Context(), lane)
+	case c.workers != nil && r.Method == http.MethodPost && path == "/filibuster/result":
+		answer, err = c.result(lane, r)
 	default:
 		http.Error(w, `{"error": "not found"}`, http.StatusNotFound)
 		return

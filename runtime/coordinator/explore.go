@@ -36,8 +36,11 @@ var ErrFaultFreeFailed = errors.New("the functional test failed with no fault in
 // execution whose calls differ from the prefix it was scheduled from is reported as
 // nondeterministic, naming the first planned call that did not happen.
 func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
-	if c.opts.FunctionalTest == nil {
+	if c.opts.FunctionalTest == nil && !c.opts.Workers {
 		return nil, errors.New("coordinator: no functional test")
+	}
+	if c.workers != nil {
+		defer close(c.workers.over)
 	}
 	start := time.Now()
 	s := &Summary{}
@@ -78,7 +81,9 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		r.start(next, s.ExecutionsRan+1)
+		if err := r.start(next, s.ExecutionsRan+1); err != nil {
+			return s, err
+		}
 		r.speculate()
 		j := r.result(next)
 		s.ExecutionsRan++
@@ -156,7 +161,11 @@ func (c *Coordinator) run(ctx context.Context, p *plan, number, lane int) (ex *e
 	c.lanes[lane] = ex
 	x := c.newExecutionView(number, lane, ex)
 	c.mu.Unlock()
-	passed, err = c.opts.FunctionalTest(context.WithValue(ctx, executionKey{}, x))
+	test := c.opts.FunctionalTest
+	if c.workers != nil {
+		test = c.remoteTest
+	}
+	passed, err = test(context.WithValue(ctx, executionKey{}, x))
 	return ex, passed, err
 }
 

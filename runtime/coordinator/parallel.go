@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -43,7 +44,7 @@ type runner struct {
 	c      *Coordinator
 	ctx    context.Context
 	cancel context.CancelFunc
-	free   chan int       // the idle lanes
+	free   chan int       // the idle lanes: Coordinator.free
 	jobs   map[*plan]*job // started and not yet taken by result or discard
 	wg     sync.WaitGroup
 
@@ -57,19 +58,30 @@ type runner struct {
 
 func (c *Coordinator) newRunner(ctx context.Context) *runner {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &runner{c: c, ctx: ctx, cancel: cancel, free: make(chan int, len(c.lanes)),
+	return &runner{c: c, ctx: ctx, cancel: cancel, free: c.free,
 		jobs: make(map[*plan]*job), pruned: make(map[*plan]bool)}
-	for lane := range c.lanes {
-		r.free <- lane
-	}
-	return r
 }
 
 // start runs p, the number-th execution, unless it already runs; it waits for an
-// idle lane.
-func (r *runner) start(p *plan, number int) {
-	if r.jobs[p] == nil {
-		r.launch(p, number, <-r.free)
+// idle lane, with workers (Options.Workers) no longer than the worker timeout.
+func (r *runner) start(p *plan, number int) error {
+	if r.jobs[p] != nil {
+		return nil
+	}
+	var expired <-chan time.Time
+	if r.c.workers != nil {
+		t := time.NewTimer(r.c.workerTimeout())
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case lane := <-r.free:
+		r.launch(p, number, lane)
+		return nil
+	case <-expired:
+		return fmt.Errorf("no worker was ready to run execution %d within %s (start them with filibuster-gen worker)", number, r.c.workerTimeout())
+	case <-r.ctx.Done():
+		return r.ctx.Err()
 	}
 }
 
