@@ -17,9 +17,12 @@ var big = Params{Name: "synth-big", Services: 3, FanOut: 2, Retries: 1, Optional
 // minExecutions is the size the benchmark's application must have without reduction.
 const minExecutions = 2000
 
-// BenchmarkSynthetic explores big without and with dynamic reduction and reports, per
+// BenchmarkSynthetic explores big without and with dynamic reduction, one execution
+// at a time and with 2 and 4 lanes (ExploreOptions.Parallel), and reports, per
 // exploration: the executions run, the executions pruned, the total time, the time
-// reduction took (Summary.ReductionTime) and the time per execution. Run it with
+// reduction took (Summary.ReductionTime), the time per execution, and the runs made
+// ahead of their turn and discarded (the speculative work wasted). A parallel
+// exploration must give the sequential one's counts. Run it with
 //
 //	go test -run '^$' -bench Synthetic -benchtime 1x ./internal/synth
 func BenchmarkSynthetic(b *testing.B) {
@@ -34,18 +37,24 @@ func BenchmarkSynthetic(b *testing.B) {
 	}
 	defer app.Close()
 
+	sequential := make(map[bool][2]int) // reduction -> executions ran and pruned with one lane
 	for _, c := range []struct {
 		name      string
 		reduction bool
+		lanes     int
 	}{
-		{"no-reduction", false},
-		{"reduction", true},
+		{"no-reduction/lanes-1", false, 1},
+		{"no-reduction/lanes-2", false, 2},
+		{"no-reduction/lanes-4", false, 4},
+		{"reduction/lanes-1", true, 1},
+		{"reduction/lanes-2", true, 2},
+		{"reduction/lanes-4", true, 4},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			var ran, pruned int
+			var ran, pruned, ahead, discarded int
 			var total, reduction time.Duration
 			for i := 0; i < b.N; i++ {
-				s, err := app.Explore(ctx, e2e.ExploreOptions{DynamicReduction: c.reduction})
+				s, err := app.Explore(ctx, e2e.ExploreOptions{DynamicReduction: c.reduction, Parallel: c.lanes})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -56,8 +65,15 @@ func BenchmarkSynthetic(b *testing.B) {
 				if !c.reduction && s.ExecutionsRan < minExecutions {
 					b.Fatalf("%d executions without reduction, want at least %d", s.ExecutionsRan, minExecutions)
 				}
+				if c.lanes == 1 {
+					sequential[c.reduction] = [2]int{s.ExecutionsRan, s.Pruned}
+				} else if want, ok := sequential[c.reduction]; ok && want != [2]int{s.ExecutionsRan, s.Pruned} {
+					b.Fatalf("%d lanes: %d ran, %d pruned; one lane: %d, %d", c.lanes, s.ExecutionsRan, s.Pruned, want[0], want[1])
+				}
 				ran += s.ExecutionsRan
 				pruned += s.Pruned
+				ahead += s.RanAhead
+				discarded += s.Discarded
 				total += s.Elapsed
 				reduction += s.ReductionTime
 			}
@@ -67,6 +83,8 @@ func BenchmarkSynthetic(b *testing.B) {
 			b.ReportMetric(total.Seconds()/n, "s/exploration")
 			b.ReportMetric(reduction.Seconds()/n, "reduction-s/exploration")
 			b.ReportMetric(float64(total.Nanoseconds())/float64(ran), "ns/execution")
+			b.ReportMetric(float64(ahead)/n, "ran-ahead")
+			b.ReportMetric(float64(discarded)/n, "discarded")
 		})
 	}
 }
