@@ -97,6 +97,11 @@ type createAnswer struct {
 	ExecutionIndex  string        `json:"execution_index"`
 	ForcedException *forcedFault  `json:"forced_exception"`
 	FailureMetadata *failureFault `json:"failure_metadata"`
+	// NewTestExecution and Execution are the answer of a coordinator that names its
+	// executions to a create that named one that is not its current one: the call was
+	// not recorded (protocol.md, "Extensions our coordinator advertises").
+	NewTestExecution bool   `json:"new-test-execution"`
+	Execution        *int64 `json:"execution"`
 }
 
 // forcedFault asks for an exception: the call fails with the named error.
@@ -164,27 +169,90 @@ func ClientDo(site Site, scope any, c *http.Client, req *http.Request) (*http.Re
 	return send(cfg, site, scope, c, req, c.Do)
 }
 
-// askNewTestExecution asks the coordinator, before each call service makes, whether a
+// askNewTestExecution asks the coordinator, before a call service makes, whether a
 // new test execution began, and forgets the clocks and counters of the last one when
-// one did. It reports false when the coordinator could not be asked or answered wrongly
-// (a failure it records): the call then proceeds uninstrumented.
+// one did (protocol.md §3.1). It reports false when the coordinator could not be asked
+// or answered wrongly (a failure it records): the call then proceeds uninstrumented.
+//
+// A coordinator that names its execution in the answer is not asked again: each
+// create then says which execution the call's clocks belong to, and the coordinator
+// answers a stale one instead of recording the call (see create).
 func (c *config) askNewTestExecution(service string) bool {
-	if c.noServer {
+	if c.noServer || c.extended.Load() {
 		return true
 	}
 	var out struct {
-		New *bool `json:"new-test-execution"`
+		New       *bool  `json:"new-test-execution"`
+		Execution *int64 `json:"execution"`
 	}
-	if err := c.call(http.MethodGet, "/filibuster/new-test-execution/"+service, nil, &out); err != nil || out.New == nil {
+	err := c.callWithHeader(http.MethodGet, "/filibuster/new-test-execution/"+service,
+		headerExtensions, extensionExecution, nil, &out)
+	if err != nil || out.New == nil {
 		if err == nil {
 			c.failed(errMalformed("new-test-execution"))
 		}
 		return false
 	}
-	if *out.New {
+	switch {
+	case out.Execution != nil:
+		states.join(service, *out.Execution, *out.New)
+		c.extended.Store(true)
+	case *out.New:
 		states.newTestExecution(service)
 	}
 	return true
+}
+
+// create advances in's clocks for a call service makes, whose execution-index key is
+// key, and reports the call with PUT /filibuster/create, payload describing it; it
+// returns the call's vector clock, execution index and the coordinator's answer. ok is
+// false when the call is to go ahead uninstrumented: the coordinator could not be
+// reached or answered wrongly (a failure recorded), or twice said the call's
+// execution was not its current one. When replaying a counterexample or with server
+// communication off, the answer is made here.
+//
+// When the coordinator names its executions, payload names the one the clocks were
+// advanced in; if that is not the current one, the coordinator records nothing and
+// names the current one, and the clocks are forgotten, as a new test execution
+// forgets them, and advanced again for one more create.
+func (c *config) create(in *incoming, service, key string, payload *createPayload) (vc *vclock, ei executionIndex, answer createAnswer, ok bool) {
+	if !c.askNewTestExecution(service) {
+		return nil, nil, answer, false
+	}
+	for retried := false; ; retried = true {
+		var execution int64
+		vc, ei, execution = states.advance(in, service, key)
+		switch {
+		case c.replay != nil:
+			return vc, ei, c.replay.answer(ei), true
+		case c.noServer:
+			return vc, ei, createAnswer{ExecutionIndex: ei.String()}, true
+		}
+		extended := c.extended.Load()
+		payload.VClock, payload.ExecutionIndex = vc, ei.String()
+		payload.Execution = nil
+		if extended {
+			payload.Execution = &execution
+		}
+		answer = createAnswer{}
+		if err := c.call(http.MethodPut, "/filibuster/create", payload, &answer); err != nil {
+			return nil, nil, answer, false
+		}
+		if extended && answer.NewTestExecution && answer.Execution != nil && answer.GeneratedID == nil {
+			states.renew(service, execution, *answer.Execution)
+			if !retried {
+				continue
+			}
+			// The executions moved on twice while this call was being reported: it
+			// belongs to none that is still running.
+			return nil, nil, answer, false
+		}
+		if answer.GeneratedID == nil {
+			c.failed(errMalformed("create"))
+			return nil, nil, answer, false
+		}
+		return vc, ei, answer, true
+	}
 }
 
 // send reports one call to the coordinator, sends it with do unless the coordinator
@@ -193,57 +261,38 @@ func (c *config) askNewTestExecution(service string) bool {
 func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, do func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	in := states.lookup(scope, req)
 	service := in.serviceName()
-	if !cfg.askNewTestExecution(service) {
-		return do(req)
-	}
-
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet
 	}
-	target := req.URL.String()
-	vc, ei := states.advance(in, service, callKey(site.ID, module, method, req.URL))
 	origin := in.origin
 	if origin == nil {
 		origin = newVClock()
 	}
-
-	var answer createAnswer
-	switch {
-	case cfg.replay != nil:
-		answer = cfg.replay.answer(ei)
-	case cfg.noServer:
-		answer = createAnswer{ExecutionIndex: ei.String()}
-	default:
-		metadata := map[string]any{}
-		if t, ok := timeout(c, req); ok {
-			metadata["timeout"] = t
-		}
-		err := cfg.call(http.MethodPut, "/filibuster/create", &createPayload{
-			InstrumentationType: "invocation",
-			SourceServiceName:   service,
-			Module:              module,
-			Method:              method,
-			Args:                []string{urlWithoutHost(target)},
-			Kwargs:              struct{}{},
-			CallsiteFile:        site.File,
-			CallsiteLine:        strconv.Itoa(site.Line),
-			FullTraceback:       site.ID,
-			Metadata:            metadata,
-			VClock:              vc,
-			OriginVClock:        origin,
-			ExecutionIndex:      ei.String(),
-			OnGoroutine:         in.onGoroutine(),
-		}, &answer)
-		if err == nil && answer.GeneratedID == nil {
-			err = errMalformed("create")
-			cfg.failed(err)
-		}
-		if err != nil {
-			return do(req)
-		}
+	metadata := map[string]any{}
+	if t, ok := timeout(c, req); ok {
+		metadata["timeout"] = t
+	}
+	vc, ei, answer, ok := cfg.create(in, service, callKey(site.ID, module, method, req.URL), &createPayload{
+		InstrumentationType: "invocation",
+		SourceServiceName:   service,
+		Module:              module,
+		Method:              method,
+		Args:                []string{urlWithoutHost(req.URL.String())},
+		Kwargs:              struct{}{},
+		CallsiteFile:        site.File,
+		CallsiteLine:        strconv.Itoa(site.Line),
+		FullTraceback:       site.ID,
+		Metadata:            metadata,
+		OriginVClock:        origin,
+		OnGoroutine:         in.onGoroutine(),
+	})
+	if !ok {
+		return do(req)
 	}
 
+	// With the extension, the callee says in its response that it received the call.
+	askReceived := answer.ExecutionIndex != "" && cfg.extended.Load()
 	out := req
 	if answer.ExecutionIndex != "" {
 		out = req.Clone(req.Context())
@@ -254,6 +303,9 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		out.Header.Set(headerOriginVClock, vc.String())
 		out.Header.Set(headerEI, answer.ExecutionIndex)
 		out.Header.Set(headerRequestID, in.requestID)
+		if askReceived {
+			out.Header.Set(headerReceivedVia, receivedViaResponse)
+		}
 	}
 
 	var (
@@ -280,6 +332,9 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 			}
 			if r, err := do(out); err == nil {
 				r.Body.Close()
+				if askReceived {
+					receivedBy(r, complete)
+				}
 			}
 		}
 		err = injectedError(f.Name, c, req)
@@ -302,6 +357,9 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		if resp != nil && resp.Request == out {
 			resp.Request = req // the caller's own request, not the clone that carried the headers
 		}
+		if err == nil && askReceived {
+			receivedBy(resp, complete)
+		}
 		switch {
 		case err != nil:
 			complete["exception"] = map[string]any{"name": errorName(err), "metadata": map[string]any{}}
@@ -323,6 +381,18 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 	}
 	cfg.report(complete)
 	return resp, err
+}
+
+// receivedBy moves the callee's headerReceived, the service that received a call that
+// asked it to say so (headerReceivedVia), from resp to complete's target_service_name: the caller sees the response without it, and the coordinator
+// learns what a request_received would have told it.
+func receivedBy(resp *http.Response, complete map[string]any) {
+	name := resp.Header.Get(headerReceived)
+	if name == "" {
+		return
+	}
+	resp.Header.Del(headerReceived)
+	complete["target_service_name"] = name
 }
 
 // report sends an invocation_complete update, unless server communication is off.
@@ -348,6 +418,10 @@ type createPayload struct {
 	VClock              *vclock        `json:"vclock"`
 	OriginVClock        *vclock        `json:"origin_vclock"`
 	ExecutionIndex      string         `json:"execution_index"`
+	// Execution is the coordinator's execution the call's clocks belong to, sent to a
+	// coordinator that names its executions (see config.create). The reference
+	// instrumentation does not send it.
+	Execution *int64 `json:"execution,omitempty"`
 	// OnGoroutine says the call was made on a goroutine its handler started, so that
 	// the coordinator can order concurrent calls the same way in every execution. The
 	// reference instrumentation does not send it.

@@ -38,6 +38,11 @@ type config struct {
 
 	failures atomic.Int32 // consecutive failed calls to the coordinator
 	off      atomic.Bool  // the coordinator is given up on: run uninstrumented
+	// extended says the coordinator advertised the extensions of protocol.md
+	// ("Extensions our coordinator advertises"): it named its execution in an answer
+	// to new-test-execution. It is never unset: the coordinator is the same one for
+	// the life of the process.
+	extended atomic.Bool
 }
 
 // Defaults of the coordinator calls' bounds (see FILIBUSTER_TIMEOUT in the package doc).
@@ -216,6 +221,11 @@ func (c *config) instrumenting() bool { return c.active && !c.off.Load() }
 
 // call sends one request to the coordinator and decodes its JSON answer into out.
 func (c *config) call(method, path string, in, out any) error {
+	return c.callWithHeader(method, path, "", "", in, out)
+}
+
+// callWithHeader is call with one more request header, key: value, when key is not "".
+func (c *config) callWithHeader(method, path, key, value string, in, out any) error {
 	if c.url == "" {
 		return errNotConfigured
 	}
@@ -236,6 +246,9 @@ func (c *config) call(method, path string, in, out any) error {
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set(key, value)
 	}
 	err = c.do(req, out)
 	if err != nil {

@@ -57,54 +57,36 @@ func Begin(ctx context.Context, call Call) *Invocation {
 		in = states.orRoot(states.resolve(goroutineID()))
 	}
 	service := in.serviceName()
-	if !cfg.askNewTestExecution(service) {
+	origin := in.origin
+	if origin == nil {
+		origin = newVClock()
+	}
+	metadata := map[string]any{}
+	if call.Timeout > 0 {
+		metadata["timeout"] = seconds(call.Timeout)
+	}
+	args := call.Args
+	if args == nil {
+		args = []string{}
+	}
+	vc, ei, answer, ok := cfg.create(in, service, targetKey(call.Site.ID, call.Module, call.Method, call.Target), &createPayload{
+		InstrumentationType: "invocation",
+		SourceServiceName:   service,
+		Module:              call.Module,
+		Method:              call.Method,
+		Args:                args,
+		Kwargs:              struct{}{},
+		CallsiteFile:        call.Site.File,
+		CallsiteLine:        strconv.Itoa(call.Site.Line),
+		FullTraceback:       call.Site.ID,
+		Metadata:            metadata,
+		OriginVClock:        origin,
+		OnGoroutine:         in.onGoroutine(),
+	})
+	if !ok {
 		return nil
 	}
-	vc, ei := states.advance(in, service, targetKey(call.Site.ID, call.Module, call.Method, call.Target))
-	v := &Invocation{cfg: cfg, vc: vc, ei: ei, in: in}
-	switch {
-	case cfg.replay != nil:
-		v.answer = cfg.replay.answer(ei)
-	case cfg.noServer:
-		v.answer = createAnswer{ExecutionIndex: ei.String()}
-	default:
-		origin := in.origin
-		if origin == nil {
-			origin = newVClock()
-		}
-		metadata := map[string]any{}
-		if call.Timeout > 0 {
-			metadata["timeout"] = seconds(call.Timeout)
-		}
-		args := call.Args
-		if args == nil {
-			args = []string{}
-		}
-		err := cfg.call(http.MethodPut, "/filibuster/create", &createPayload{
-			InstrumentationType: "invocation",
-			SourceServiceName:   service,
-			Module:              call.Module,
-			Method:              call.Method,
-			Args:                args,
-			Kwargs:              struct{}{},
-			CallsiteFile:        call.Site.File,
-			CallsiteLine:        strconv.Itoa(call.Site.Line),
-			FullTraceback:       call.Site.ID,
-			Metadata:            metadata,
-			VClock:              vc,
-			OriginVClock:        origin,
-			ExecutionIndex:      ei.String(),
-			OnGoroutine:         in.onGoroutine(),
-		}, &v.answer)
-		if err == nil && v.answer.GeneratedID == nil {
-			err = errMalformed("create")
-			cfg.failed(err)
-		}
-		if err != nil {
-			return nil
-		}
-	}
-	return v
+	return &Invocation{cfg: cfg, vc: vc, ei: ei, in: in, answer: answer}
 }
 
 // seconds is d in seconds, a whole number as an integer, as Python sends it.
@@ -209,7 +191,8 @@ func (v *Invocation) Complete(returnValue, exception map[string]any) {
 
 // Serve begins serving an incoming call as the runtime's handler middleware serves a
 // request (protocol.md §3, server side): header returns a propagated header by its
-// HTTP name ("X-Filibuster-Execution-Index"), or "". Serve reports request_received,
+// HTTP name ("X-Filibuster-Execution-Index"), or "". Serve reports request_received
+// (always: gRPC calls do not use the received-via-response extension of protocol.md),
 // obeys a forced sleep (in seconds; it ends early when ctx does), and returns the
 // context to serve the call with, which carries the call's state to the calls made
 // while serving it, and the function to call once the call's handler has returned.

@@ -69,17 +69,25 @@ const maxTraced = 1000
 type serviceState struct {
 	vclocks  map[string]*vclock
 	counters map[string]map[string]int
+	// execution is the coordinator's id of the test execution the clocks belong to,
+	// when it speaks the execution extension (protocol.md, "Extensions our
+	// coordinator advertises"), or noExecution.
+	execution int64
 }
 
-func newServiceState() *serviceState {
-	return &serviceState{vclocks: make(map[string]*vclock), counters: make(map[string]map[string]int)}
+// noExecution is the execution of clocks that belong to no execution the coordinator
+// named: a create that carries it is always answered with the current one.
+const noExecution = -1
+
+func newServiceState(execution int64) *serviceState {
+	return &serviceState{vclocks: make(map[string]*vclock), counters: make(map[string]map[string]int), execution: execution}
 }
 
 // service returns the state of the named service; p.mu must be held.
 func (p *processState) service(name string) *serviceState {
 	s := p.services[name]
 	if s == nil {
-		s = newServiceState()
+		s = newServiceState(noExecution)
 		p.services[name] = s
 	}
 	return s
@@ -313,15 +321,55 @@ func (p *processState) enter(in *incoming) func() {
 func (p *processState) newTestExecution(service string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.services[service] = newServiceState()
+	p.forget(service, noExecution)
+}
+
+// forget replaces service's clocks and counters with none, belonging to execution,
+// and forgets the goroutines adopted in the last execution; p.mu must be held.
+func (p *processState) forget(service string, execution int64) {
+	p.services[service] = newServiceState(execution)
 	p.adopted = make(map[uint64]*incoming)
 	p.orphaned = make(map[uint64]bool)
 }
 
+// join records the answer to service's new-test-execution from a coordinator that
+// names its executions: the clocks belong to execution, forgotten first when fresh
+// (the answer was true), kept otherwise as a false answer keeps them. Clocks that
+// already belong to an execution keep it on a false answer: they are then renewed by
+// the first create that carries it, if it is not the current one.
+func (p *processState) join(service string, execution int64, fresh bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if fresh {
+		p.forget(service, execution)
+		return
+	}
+	if st := p.service(service); st.execution == noExecution {
+		st.execution = execution
+	}
+}
+
+// renew forgets service's clocks and counters, as a true new-test-execution answer
+// does, if they still belong to execution old, and makes them belong to execution
+// current; it reports whether it did. Of the calls that raced with one stale
+// execution, the first to be answered renews the clocks and the others find them
+// renewed: each execution forgets them once.
+func (p *processState) renew(service string, old, current int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.service(service).execution != old {
+		return false
+	}
+	p.forget(service, current)
+	return true
+}
+
 // advance computes a call's vector clock and execution index for service and key:
 // it merges the incoming clock, increments the service's count, and pushes the key
-// onto the incoming (or empty) execution index with its per-request count.
-func (p *processState) advance(in *incoming, service, key string) (*vclock, executionIndex) {
+// onto the incoming (or empty) execution index with its per-request count. It also
+// returns the execution the clocks belong to (serviceState.execution), read with
+// them, so that a create names the execution its clock and index were computed in.
+func (p *processState) advance(in *incoming, service, key string) (*vclock, executionIndex, int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.service(service)
@@ -351,7 +399,7 @@ func (p *processState) advance(in *incoming, service, key string) (*vclock, exec
 	ei := make(executionIndex, len(in.ei), len(in.ei)+1)
 	copy(ei, in.ei)
 	ei = append(ei, eiEntry{key: key, count: counters[key]})
-	return vc.clone(), ei
+	return vc.clone(), ei, st.execution
 }
 
 // goroutineID returns the id of the calling goroutine, read from its stack header

@@ -26,6 +26,21 @@ const (
 	headerForcedSleep  = "X-Filibuster-Forced-Sleep"
 )
 
+// Headers of the extensions our coordinator advertises (protocol.md, "Extensions our
+// coordinator advertises").
+const (
+	// headerExtensions, on a new-test-execution request, asks the coordinator to name
+	// its execution in the answer; extensionExecution is its value.
+	headerExtensions   = "X-Filibuster-Extensions"
+	extensionExecution = "execution"
+	// headerReceivedVia, on a call to a service, asks the callee to say it received the
+	// request in its response, in headerReceived, instead of reporting
+	// request_received; receivedViaResponse is its value.
+	headerReceivedVia   = "X-Filibuster-Received-Via"
+	receivedViaResponse = "response"
+	headerReceived      = "X-Filibuster-Received"
+)
+
 // vclock is a vector clock: a count per service, in the order the services were first
 // seen, as Python dicts keep them.
 type vclock struct {

@@ -208,6 +208,10 @@ type execution struct {
 	services map[string]bool // services that asked new-test-execution
 	reached  map[string]bool // execution indexes of the planned faults that were injected
 	output   string          // the functional test's output, when it was kept (SetOutput)
+	// id names the execution to the runtimes that speak the execution extension
+	// (protocol.md, "Extensions our coordinator advertises"): the number of runs
+	// started when it started, unique among the lanes.
+	id int
 }
 
 func newExecution(p *plan) *execution {
@@ -279,7 +283,7 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "/health-check":
 		answer = map[string]string{"status": "OK"}
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/new-test-execution/"):
-		answer = c.newTestExecution(lane, strings.TrimPrefix(path, "/filibuster/new-test-execution/"))
+		answer = c.newTestExecution(lane, strings.TrimPrefix(path, "/filibuster/new-test-execution/"), r.Header.Get(headerExtensions))
 	case r.Method == http.MethodPut && path == "/filibuster/create":
 		answer, err = c.create(lane, r.Body)
 	case r.Method == http.MethodPost && path == "/filibuster/update":
@@ -337,13 +341,48 @@ func (c *Coordinator) lane(path string) (lane int, rest string, ok bool) {
 	return n, "/" + rest, true
 }
 
-func (c *Coordinator) newTestExecution(lane int, service string) map[string]bool {
+// Headers of the extensions the coordinator advertises (protocol.md, "Extensions our
+// coordinator advertises").
+const (
+	// headerExtensions, on new-test-execution, asks for the execution's id in the
+	// answer when it holds extensionExecution.
+	headerExtensions   = "X-Filibuster-Extensions"
+	extensionExecution = "execution"
+)
+
+// newTestExecutionAnswer is the answer to new-test-execution. Execution, the id of the
+// lane's execution, is sent only to a runtime that asks for it (headerExtensions), so
+// that the answer to every other one is the reference's.
+type newTestExecutionAnswer struct {
+	New       bool `json:"new-test-execution"`
+	Execution *int `json:"execution,omitempty"`
+}
+
+// newTestExecution answers whether service asks for the first time in the lane's
+// execution. extensions is the request's headerExtensions.
+func (c *Coordinator) newTestExecution(lane int, service, extensions string) newTestExecutionAnswer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cur := c.lanes[lane]
-	first := !cur.services[service]
+	answer := newTestExecutionAnswer{New: !cur.services[service]}
 	cur.services[service] = true
-	return map[string]bool{"new-test-execution": first}
+	if hasToken(extensions, extensionExecution) {
+		id := cur.id
+		answer.Execution = &id
+	}
+	return answer
+}
+
+// hasToken reports whether the comma-separated list of tokens list holds token.
+func hasToken(list, token string) bool {
+	for list != "" {
+		var t string
+		t, list, _ = strings.Cut(list, ",")
+		if strings.TrimSpace(t) == token {
+			return true
+		}
+	}
+	return false
 }
 
 // decode reads a JSON object, keeping numbers exact.
@@ -384,9 +423,26 @@ func (c *Coordinator) create(lane int, body io.Reader) (any, error) {
 			return nil, err
 		}
 	}
+	var execution *int
+	if v, ok := m["execution"]; ok {
+		n, err := strconv.Atoi(fmt.Sprint(v))
+		if _, isNumber := v.(json.Number); !isNumber || err != nil {
+			return nil, fmt.Errorf("payload field \"execution\": %v is not an integer", v)
+		}
+		execution = &n
+		delete(m, "execution") // not part of the call, nor of the reference's log
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cur := c.lanes[lane]
+	if execution != nil && *execution != cur.id {
+		// The clocks the call was reported with belong to an execution that is over:
+		// the runtime forgets them, as a new test execution makes it, and reports the
+		// call again. It has then asked, in effect, new-test-execution.
+		cur.services[m["source_service_name"].(string)] = true
+		id := cur.id
+		return newTestExecutionAnswer{New: true, Execution: &id}, nil
+	}
 	id := len(cur.log)
 	e := &entry{fields: m, ei: m["execution_index"].(string), vclock: canonical(m["vclock"]), origin: canonical(orEmpty(m["origin_vclock"]))}
 	e.onGoroutine, _ = m["on_goroutine"].(bool)
@@ -549,6 +605,13 @@ func (c *Coordinator) update(lane int, body io.Reader) (any, error) {
 		e.target, _ = m["target_service_name"].(string)
 		e.received = true
 	case "invocation_complete":
+		if target, ok := m["target_service_name"].(string); ok && target != "" {
+			// The callee said in its response that it received the request, which the
+			// caller reports instead of the callee's request_received (protocol.md,
+			// "Extensions our coordinator advertises").
+			e.target = target
+			e.received = true
+		}
 		if rv, ok := m["return_value"].(map[string]any); ok {
 			e.status = fmt.Sprint(rv["status_code"])
 		}

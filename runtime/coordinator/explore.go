@@ -158,6 +158,7 @@ func (c *Coordinator) run(ctx context.Context, p *plan, number, lane int) (ex *e
 	c.mu.Lock()
 	c.runs++
 	ex = newExecution(p)
+	ex.id = c.runs
 	c.lanes[lane] = ex
 	x := c.newExecutionView(number, lane, ex)
 	c.mu.Unlock()
