@@ -1,0 +1,536 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// extendedCoordinator fakes our coordinator's extensions (protocol.md, "Extensions our
+// coordinator advertises"): it names its execution to a new-test-execution that asks
+// for it, answers a create that names another execution with the current one and
+// records nothing of it, and records every request.
+type extendedCoordinator struct {
+	t         testing.TB
+	mu        sync.Mutex
+	log       []exchange
+	asked     []string // the X-Filibuster-Extensions header of each new-test-execution
+	execution int64
+	seen      map[string]bool
+	next      int
+	// alwaysStale makes every create that names an execution stale, as if the
+	// executions moved on at each one.
+	alwaysStale bool
+	// holdStale, when not zero, holds the stale answers until that many have been
+	// asked for, so that as many calls have advanced their clocks in the old execution.
+	holdStale int
+	stale     int
+	release   chan struct{}
+	// fault, when set, decides the extra keys of each create answer.
+	fault func(payload map[string]any, id int) map[string]any
+}
+
+func startExtendedCoordinator(t testing.TB) *extendedCoordinator {
+	t.Helper()
+	c := &extendedCoordinator{t: t, execution: 1, seen: make(map[string]bool), release: make(chan struct{})}
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	useEnv(t, "FILIBUSTER_URL", srv.URL)
+	return c
+}
+
+// newExecution starts the next test execution.
+func (c *extendedCoordinator) newExecution() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.execution++
+	c.seen = make(map[string]bool)
+	c.next = 0
+	c.log = nil
+}
+
+func (c *extendedCoordinator) exchanges() []exchange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]exchange(nil), c.log...)
+}
+
+func (c *extendedCoordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if data, _ := io.ReadAll(r.Body); len(data) > 0 {
+		if err := json.Unmarshal(data, &body); err != nil {
+			c.t.Errorf("coordinator: %s %s: malformed body %q", r.Method, r.URL.Path, data)
+		}
+	}
+	c.mu.Lock()
+	c.log = append(c.log, exchange{r.Method, r.URL.Path, body})
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/filibuster/new-test-execution/"):
+		svc := strings.TrimPrefix(r.URL.Path, "/filibuster/new-test-execution/")
+		ext := r.Header.Get("X-Filibuster-Extensions")
+		c.asked = append(c.asked, ext)
+		answer := map[string]any{"new-test-execution": !c.seen[svc]}
+		if ext == "execution" {
+			answer["execution"] = c.execution
+		}
+		c.seen[svc] = true
+		json.NewEncoder(w).Encode(answer)
+	case r.URL.Path == "/filibuster/create":
+		if x, ok := body["execution"].(float64); ok && (int64(x) != c.execution || c.alwaysStale) {
+			c.stale++
+			if c.stale == c.holdStale {
+				close(c.release)
+			}
+			hold := c.holdStale > 0
+			answer := map[string]any{"new-test-execution": true, "execution": c.execution}
+			c.mu.Unlock()
+			if hold {
+				select {
+				case <-c.release:
+				case <-time.After(5 * time.Second):
+					c.t.Errorf("coordinator: only %d stale creates arrived", c.stale)
+				}
+			}
+			json.NewEncoder(w).Encode(answer)
+			return
+		}
+		answer := map[string]any{"generated_id": c.next, "execution_index": body["execution_index"]}
+		if c.fault != nil {
+			for k, v := range c.fault(body, c.next) {
+				answer[k] = v
+			}
+		}
+		json.NewEncoder(w).Encode(answer)
+		c.next++
+	case r.URL.Path == "/filibuster/update":
+		io.WriteString(w, "{}")
+	default:
+		http.NotFound(w, r)
+	}
+	c.mu.Unlock()
+}
+
+// paths lists the requests' methods and paths, with each create's execution and
+// each update's instrumentation type: "PUT /filibuster/create 1".
+func paths(xs []exchange) []string {
+	var out []string
+	for _, x := range xs {
+		s := x.method + " " + x.path
+		switch x.path {
+		case "/filibuster/create":
+			if e, ok := x.body["execution"]; ok {
+				s += fmt.Sprint(" ", e)
+			}
+		case "/filibuster/update":
+			s += fmt.Sprint(" ", x.body["instrumentation_type"])
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func equalStrings(a, b []string) bool {
+	return strings.Join(a, "\n") == strings.Join(b, "\n")
+}
+
+// TestExtensionAdvertised drives A -> B -> C against a coordinator that advertises the
+// extensions: the process asks new-test-execution once in its life, each create names
+// its execution, a stale one is created again with fresh clocks,
+// and the callees say in their responses that they received the calls, which the
+// callers report, and which the callers' code never sees.
+func TestExtensionAdvertised(t *testing.T) {
+	coord := startExtendedCoordinator(t)
+	var mu sync.Mutex
+	var seenByA, seenByB []http.Header // the responses' headers, as the callers saw them
+	var headersOfB, headersOfC []http.Header
+	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		headersOfC = append(headersOfC, r.Header.Clone())
+		mu.Unlock()
+		io.WriteString(w, "c-body")
+	})
+	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		headersOfB = append(headersOfB, r.Header.Clone())
+		mu.Unlock()
+		resp, err := ClientGet(siteBC, r, http.DefaultClient, c.url+"/c")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		mu.Lock()
+		seenByB = append(seenByB, resp.Header.Clone())
+		mu.Unlock()
+		io.Copy(w, resp.Body)
+		resp.Body.Close()
+	})
+	a := startService(t, "A", func(s *service, w http.ResponseWriter, r *http.Request) {
+		resp, err := Get(siteAB, r, b.url+"/b")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		mu.Lock()
+		seenByA = append(seenByA, resp.Header.Clone())
+		mu.Unlock()
+		io.Copy(w, resp.Body)
+		resp.Body.Close()
+	})
+
+	if got := get(t, a.url+"/a"); got != "c-body" {
+		t.Fatalf("A answered %q", got)
+	}
+	// The process asks once, for A; B's clocks, hosted in the same process, belong to
+	// no execution yet (-1) until the coordinator names the current one.
+	want := []string{
+		"GET /filibuster/new-test-execution/A",
+		"PUT /filibuster/create 1",
+		"PUT /filibuster/create -1",
+		"PUT /filibuster/create 1",
+		"POST /filibuster/update invocation_complete",
+		"POST /filibuster/update invocation_complete",
+	}
+	first := coord.exchanges()
+	if got := paths(first); !equalStrings(got, want) {
+		t.Errorf("first execution:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, ext := range coord.asked {
+		if ext != "execution" {
+			t.Errorf("new-test-execution asked with X-Filibuster-Extensions %q, want \"execution\"", ext)
+		}
+	}
+	kAB := urlKey(siteAB.ID, "GET", b.url+"/b")
+	kBC := urlKey(siteBC.ID, "GET", c.url+"/c")
+	completes := map[string]string{} // execution index -> target_service_name
+	for _, x := range first {
+		if x.body["instrumentation_type"] == "invocation_complete" {
+			completes[fmt.Sprint(x.body["execution_index"])] = fmt.Sprint(x.body["target_service_name"])
+		}
+	}
+	if completes[ei(kAB, 1)] != "B" || completes[ei(kAB, 1, kBC, 1)] != "C" {
+		t.Errorf("invocation_complete's target_service_name by execution index: %v, want B for A's call and C for B's", completes)
+	}
+
+	// The next execution: no new-test-execution, each service's first create is
+	// stale and made again with the clocks forgotten.
+	coord.newExecution()
+	if got := get(t, a.url+"/a"); got != "c-body" {
+		t.Fatalf("A answered %q", got)
+	}
+	want = []string{
+		"PUT /filibuster/create 1",
+		"PUT /filibuster/create 2",
+		"PUT /filibuster/create 1",
+		"PUT /filibuster/create 2",
+		"POST /filibuster/update invocation_complete",
+		"POST /filibuster/update invocation_complete",
+	}
+	second := coord.exchanges()
+	if got := paths(second); !equalStrings(got, want) {
+		t.Errorf("second execution:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(second) == len(want) {
+		// A's request has a new request id, so its clocks start afresh either way;
+		// the retried create is the stale one made again.
+		for _, i := range []int{0, 2} {
+			stale, retried := second[i].body, second[i+1].body
+			delete(stale, "execution")
+			delete(retried, "execution")
+			if fmt.Sprint(stale) != fmt.Sprint(retried) {
+				t.Errorf("create %d retried as %v, was %v", i, retried, stale)
+			}
+		}
+		if e := second[1].body["execution_index"]; e != ei(kAB, 1) {
+			t.Errorf("A's call in the second execution has index %v, want %s", e, ei(kAB, 1))
+		}
+	}
+
+	for i, h := range append(seenByA, seenByB...) {
+		if v := h.Get("X-Filibuster-Received"); v != "" {
+			t.Errorf("response %d reached the caller with X-Filibuster-Received: %s", i, v)
+		}
+	}
+	for i, h := range headersOfB {
+		if h.Get("X-Filibuster-Received-Via") != "" {
+			t.Errorf("B's handler saw request %d's X-Filibuster-Received-Via", i)
+		}
+		if h.Get("X-Filibuster-Execution-Index") == "" {
+			t.Errorf("B's request %d carried no execution index", i)
+		}
+	}
+	if len(headersOfC) != 2 {
+		t.Errorf("C received %d requests, want 2", len(headersOfC))
+	}
+}
+
+// TestExtensionStaleClocksForgotten checks, with calls made outside any request (whose
+// clocks and counters belong to one request id for the life of the process), that a
+// stale answer forgets them as a true new-test-execution does: the call made again is
+// the first of the new execution.
+func TestExtensionStaleClocksForgotten(t *testing.T) {
+	useEnv(t, "FILIBUSTER_SERVICE_NAME", "root")
+	coord := startExtendedCoordinator(t)
+	callee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(callee.Close)
+	call := func() {
+		t.Helper()
+		resp, err := ClientGet(siteRoot, nil, http.DefaultClient, callee.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	call()
+	call()
+	coord.newExecution()
+	call()
+	var creates []string
+	for _, x := range coord.exchanges() {
+		if x.path == "/filibuster/create" {
+			vc, _ := json.Marshal(x.body["vclock"])
+			creates = append(creates, fmt.Sprintf("%v %s %v", x.body["execution"], vc, x.body["execution_index"]))
+		}
+	}
+	k := urlKey(siteRoot.ID, "GET", callee.URL)
+	want := []string{
+		fmt.Sprintf(`1 {"root":3} %s`, ei(k, 3)), // stale: the third call of the process's root request
+		fmt.Sprintf(`2 {"root":1} %s`, ei(k, 1)), // made again: the first of execution 2
+	}
+	if !equalStrings(creates, want) {
+		t.Errorf("creates of the second execution:\n%s\nwant\n%s", strings.Join(creates, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestExtensionStaleTwice checks that a call whose create is stale twice goes ahead
+// uninstrumented, and that this is no failure of the coordinator's: the next call is
+// instrumented.
+func TestExtensionStaleTwice(t *testing.T) {
+	coord := startExtendedCoordinator(t)
+	var mu sync.Mutex
+	var sent []http.Header
+	callee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent = append(sent, r.Header.Clone())
+		mu.Unlock()
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(callee.Close)
+	logs := captureLog(t)
+	coord.mu.Lock()
+	coord.alwaysStale = true
+	coord.mu.Unlock()
+	for i := 0; i < maxFailures+1; i++ {
+		if got := getBody(t, callee.URL); got != "ok" {
+			t.Fatalf("call %d: %q", i, got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, h := range sent {
+		if h.Get(headerEI) != "" {
+			t.Errorf("call %d went out instrumented", i)
+		}
+	}
+	if !current().instrumenting() || logs.String() != "" {
+		t.Errorf("stale answers were taken for failures: instrumenting %t, log %q", current().instrumenting(), logs.String())
+	}
+	coord.mu.Lock()
+	coord.alwaysStale = false
+	coord.mu.Unlock()
+	mu.Unlock()
+	getBody(t, callee.URL)
+	mu.Lock()
+	if sent[len(sent)-1].Get(headerEI) == "" {
+		t.Errorf("the call after the stale ones went out uninstrumented")
+	}
+}
+
+// TestExtensionConcurrentFirstCalls makes the first calls of an execution on many
+// goroutines at once, all of them in the process's root request, against a coordinator
+// that holds their stale answers until every one has arrived: the clocks are forgotten
+// once, so the calls made again count 1 to n.
+func TestExtensionConcurrentFirstCalls(t *testing.T) {
+	const n = 16
+	useEnv(t, "FILIBUSTER_SERVICE_NAME", "root")
+	coord := startExtendedCoordinator(t)
+	callee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(callee.Close)
+	call := func() {
+		resp, err := ClientGet(siteRoot, nil, http.DefaultClient, callee.URL)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	call() // the extension is known from here on
+	coord.newExecution()
+	coord.mu.Lock()
+	coord.holdStale = n
+	coord.mu.Unlock()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call()
+		}()
+	}
+	wg.Wait()
+	var stale, counts []int
+	for _, x := range coord.exchanges() {
+		if x.path != "/filibuster/create" {
+			continue
+		}
+		vc := x.body["vclock"].(map[string]any)
+		if x.body["execution"] == 1.0 {
+			stale = append(stale, int(vc["root"].(float64)))
+			continue
+		}
+		counts = append(counts, int(vc["root"].(float64)))
+	}
+	sort.Ints(stale)
+	sort.Ints(counts)
+	if fmt.Sprint(stale) != fmt.Sprint(seq(2, n+1)) {
+		t.Errorf("stale creates' clocks %v, want %v", stale, seq(2, n+1))
+	}
+	if fmt.Sprint(counts) != fmt.Sprint(seq(1, n)) {
+		t.Errorf("created again with clocks %v, want %v: the clocks were forgotten more than once", counts, seq(1, n))
+	}
+}
+
+func seq(from, to int) []int {
+	var s []int
+	for i := from; i <= to; i++ {
+		s = append(s, i)
+	}
+	return s
+}
+
+// TestExtensionNotAdvertised checks that against a coordinator that does not name its
+// executions (the reference's), the runtime speaks the reference protocol: a
+// new-test-execution before every call, no execution in creates, no question to the
+// callees, which report request_received.
+func TestExtensionNotAdvertised(t *testing.T) {
+	coord := startCoordinator(t)
+	a, b, c := chain(t)
+	for i := 0; i < 2; i++ {
+		coord.newExecution()
+		get(t, a.url+"/a")
+		for _, x := range coord.exchanges() {
+			if _, ok := x.body["execution"]; ok {
+				t.Errorf("%s %s carries an execution: %v", x.method, x.path, x.body)
+			}
+			if x.body["instrumentation_type"] == "invocation_complete" && x.body["target_service_name"] != nil {
+				t.Errorf("invocation_complete carries a target_service_name: %v", x.body)
+			}
+		}
+		want := []string{
+			"GET /filibuster/new-test-execution/A",
+			"PUT /filibuster/create",
+			"POST /filibuster/update request_received",
+			"GET /filibuster/new-test-execution/B",
+			"PUT /filibuster/create",
+			"POST /filibuster/update request_received",
+			"POST /filibuster/update invocation_complete",
+			"POST /filibuster/update invocation_complete",
+		}
+		want = append(want, want...) // A calls B twice
+		if got := paths(coord.exchanges()); !equalStrings(got, want) {
+			t.Errorf("execution %d:\n%s\nwant\n%s", i+1, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	for _, h := range append(b.received(), c.received()...) {
+		if h.Get(headerReceivedVia) != "" {
+			t.Errorf("a callee was asked %s: %s", headerReceivedVia, h.Get(headerReceivedVia))
+		}
+	}
+}
+
+// TestReceivedViaResponseFallbacks checks the received-via-response extension against
+// the services that do not speak it: a callee that does not answer the question (a
+// Python service) leaves invocation_complete without target_service_name, and a
+// caller that does not ask (a Python caller) gets request_received from our callee.
+func TestReceivedViaResponseFallbacks(t *testing.T) {
+	coord := startExtendedCoordinator(t)
+	var mu sync.Mutex
+	var asked []string
+	python := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.Header.Get(headerReceivedVia))
+		mu.Unlock()
+		io.WriteString(w, "python")
+	}))
+	t.Cleanup(python.Close)
+	a := startService(t, "A", func(s *service, w http.ResponseWriter, r *http.Request) {
+		resp, err := Get(siteAB, r, python.URL+"/p")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		io.Copy(w, resp.Body)
+		resp.Body.Close()
+	})
+	if got := get(t, a.url+"/a"); got != "python" {
+		t.Fatalf("A answered %q", got)
+	}
+	mu.Lock()
+	if len(asked) != 1 || asked[0] != receivedViaResponse {
+		t.Errorf("the uninstrumented callee was asked %q, want %q once", asked, receivedViaResponse)
+	}
+	mu.Unlock()
+	for _, x := range coord.exchanges() {
+		if x.body["instrumentation_type"] == "invocation_complete" && x.body["target_service_name"] != nil {
+			t.Errorf("invocation_complete names a callee that did not answer: %v", x.body)
+		}
+	}
+
+	// A caller that does not ask: the callee reports request_received, and its
+	// response does not say it received the request.
+	coord.newExecution()
+	req, _ := http.NewRequest("GET", a.url+"/a", nil)
+	req.Header.Set(headerEI, `[["k", 1]]`)
+	req.Header.Set(headerGeneratedID, "7")
+	req.Header.Set(headerVClock, `{"python": 1}`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if v := resp.Header.Get(headerReceived); v != "" {
+		t.Errorf("the response to a caller that did not ask says %s: %s", headerReceived, v)
+	}
+	x := coord.exchanges()
+	if len(x) == 0 || x[0].body["instrumentation_type"] != "request_received" || x[0].body["generated_id"] != "7" || x[0].body["target_service_name"] != "A" {
+		t.Errorf("first request to the coordinator %v, want A's request_received for generated_id 7", x)
+	}
+}
+
+// TestReceivedViaResponseWithForcedSleep checks that a call sent with a forced sleep
+// (an exception with abort: false) reports its callee from the response it discards.
+func TestReceivedViaResponseWithForcedSleep(t *testing.T) {
+	coord := startExtendedCoordinator(t)
+	coord.fault = func(map[string]any, int) map[string]any {
+		return map[string]any{"forced_exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{"abort": false, "sleep": 0.01}}}
+	}
+	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) { io.WriteString(w, "b") })
+	if _, err := ClientGet(siteRoot, nil, http.DefaultClient, b.url+"/b"); err == nil {
+		t.Fatal("the call did not fail")
+	}
+	var complete map[string]any
+	for _, x := range coord.exchanges() {
+		if x.body["instrumentation_type"] == "invocation_complete" {
+			complete = x.body
+		}
+	}
+	if complete == nil || complete["target_service_name"] != "B" || complete["exception"] == nil {
+		t.Errorf("invocation_complete %v, want the exception and target_service_name B", complete)
+	}
+}
