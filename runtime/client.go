@@ -299,8 +299,9 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		if answer.GeneratedID != nil {
 			out.Header.Set(headerGeneratedID, strconv.Itoa(*answer.GeneratedID))
 		}
-		out.Header.Set(headerVClock, vc.String())
-		out.Header.Set(headerOriginVClock, vc.String())
+		clock := vc.String()
+		out.Header.Set(headerVClock, clock)
+		out.Header.Set(headerOriginVClock, clock)
 		out.Header.Set(headerEI, answer.ExecutionIndex)
 		out.Header.Set(headerRequestID, in.requestID)
 		if askReceived {
@@ -311,15 +312,13 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 	var (
 		resp     *http.Response
 		err      error
-		complete = map[string]any{
-			"instrumentation_type": "invocation_complete",
-			"execution_index":      ei.String(),
-			"vclock":               vc,
+		complete = &completePayload{
+			InstrumentationType: "invocation_complete",
+			GeneratedID:         answer.GeneratedID,
+			ExecutionIndex:      ei.String(),
+			VClock:              vc,
 		}
 	)
-	if answer.GeneratedID != nil {
-		complete["generated_id"] = *answer.GeneratedID
-	}
 	switch {
 	case answer.ForcedException != nil:
 		f := answer.ForcedException
@@ -342,16 +341,16 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		if metadata == nil {
 			metadata = map[string]any{}
 		}
-		complete["exception"] = map[string]any{"name": f.Name, "metadata": metadata}
+		complete.Exception = &exception{Name: f.Name, Metadata: metadata}
 	case answer.FailureMetadata != nil:
 		code, ok := answer.FailureMetadata.status()
 		if !ok {
 			err = injectedError("invalid status code "+string(answer.FailureMetadata.ReturnValue.StatusCode), c, req)
-			complete["exception"] = map[string]any{"name": "invalid_status_code", "metadata": map[string]any{}}
+			complete.Exception = &exception{Name: "invalid_status_code", Metadata: map[string]any{}}
 			break
 		}
 		resp = fakeResponse(code, req)
-		complete["return_value"] = returnValue(code, emptyDigest)
+		complete.ReturnValue = newReturnValue(code, emptyDigest)
 	default:
 		resp, err = do(out)
 		if resp != nil && resp.Request == out {
@@ -362,10 +361,10 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		}
 		switch {
 		case err != nil:
-			complete["exception"] = map[string]any{"name": errorName(err), "metadata": map[string]any{}}
+			complete.Exception = &exception{Name: errorName(err), Metadata: map[string]any{}}
 		case resp.StatusCode == http.StatusSwitchingProtocols || resp.Body == nil || resp.Body == http.NoBody || method == http.MethodHead:
 			// The body is the connection, or there is none: nothing to hash.
-			complete["return_value"] = returnValue(resp.StatusCode, emptyDigest)
+			complete.ReturnValue = newReturnValue(resp.StatusCode, emptyDigest)
 		default:
 			// Return the body as it is and report the call when the caller has read it
 			// to its end or closed it: the caller's reads, their results and the
@@ -373,7 +372,7 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 			// never read to its end nor closed is never reported complete.
 			code := resp.StatusCode
 			resp.Body = newDigestBody(resp.Body, func(digest string) {
-				complete["return_value"] = returnValue(code, digest)
+				complete.ReturnValue = newReturnValue(code, digest)
 				cfg.report(complete)
 			})
 			return resp, nil
@@ -384,19 +383,54 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 }
 
 // receivedBy moves the callee's headerReceived, the service that received a call that
-// asked it to say so (headerReceivedVia), from resp to complete's target_service_name: the caller sees the response without it, and the coordinator
-// learns what a request_received would have told it.
-func receivedBy(resp *http.Response, complete map[string]any) {
+// asked it to say so (headerReceivedVia), from resp to complete's TargetServiceName:
+// the caller sees the response without it, and the coordinator learns what a
+// request_received would have told it.
+func receivedBy(resp *http.Response, complete *completePayload) {
 	name := resp.Header.Get(headerReceived)
 	if name == "" {
 		return
 	}
 	resp.Header.Del(headerReceived)
-	complete["target_service_name"] = name
+	complete.TargetServiceName = name
+}
+
+// completePayload is the body of an invocation_complete update (protocol.md §3.7).
+type completePayload struct {
+	InstrumentationType string  `json:"instrumentation_type"`
+	GeneratedID         *int    `json:"generated_id,omitempty"`
+	ExecutionIndex      string  `json:"execution_index"`
+	VClock              *vclock `json:"vclock"`
+	// One of ReturnValue and Exception is set: a *returnValue or an *exception for a
+	// net/http call, the instrumentation's values for a call it completes
+	// (Invocation.Complete).
+	ReturnValue any `json:"return_value,omitempty"`
+	Exception   any `json:"exception,omitempty"`
+	// TargetServiceName is the callee that said in its response it received the call
+	// (the received-via-response extension, see receivedBy). The reference
+	// instrumentation does not send it.
+	TargetServiceName string `json:"target_service_name,omitempty"`
+}
+
+// exception is a failed call's outcome: the fault's or error's name and metadata.
+type exception struct {
+	Name     string         `json:"name"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+// returnValue is a net/http call's outcome: its status and the md5 of its body.
+type returnValue struct {
+	Class      string `json:"__class__"`
+	StatusCode string `json:"status_code"`
+	Text       string `json:"text"`
+}
+
+func newReturnValue(code int, digest string) *returnValue {
+	return &returnValue{Class: "Response", StatusCode: strconv.Itoa(code), Text: digest}
 }
 
 // report sends an invocation_complete update, unless server communication is off.
-func (c *config) report(complete map[string]any) {
+func (c *config) report(complete *completePayload) {
 	if c.noServer {
 		return
 	}
@@ -430,10 +464,6 @@ type createPayload struct {
 
 // emptyDigest is the md5 of an empty body.
 const emptyDigest = "d41d8cd98f00b204e9800998ecf8427e"
-
-func returnValue(code int, digest string) map[string]any {
-	return map[string]any{"__class__": "Response", "status_code": strconv.Itoa(code), "text": digest}
-}
 
 // timeout returns the call's timeout in seconds, the sooner of c.Timeout and the
 // request context's deadline: a whole number of seconds as an integer, as Python

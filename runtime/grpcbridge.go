@@ -173,18 +173,16 @@ func (v *Invocation) Complete(returnValue, exception map[string]any) {
 	if !v.done.CompareAndSwap(false, true) {
 		return
 	}
-	complete := map[string]any{
-		"instrumentation_type": "invocation_complete",
-		"execution_index":      v.ei.String(),
-		"vclock":               v.vc,
-	}
-	if v.answer.GeneratedID != nil {
-		complete["generated_id"] = *v.answer.GeneratedID
+	complete := &completePayload{
+		InstrumentationType: "invocation_complete",
+		GeneratedID:         v.answer.GeneratedID,
+		ExecutionIndex:      v.ei.String(),
+		VClock:              v.vc,
 	}
 	if exception != nil {
-		complete["exception"] = exception
+		complete.Exception = exception
 	} else {
-		complete["return_value"] = returnValue
+		complete.ReturnValue = returnValue
 	}
 	v.cfg.report(complete)
 }

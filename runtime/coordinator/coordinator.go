@@ -448,18 +448,30 @@ func (c *Coordinator) create(lane int, body io.Reader) (any, error) {
 	e.onGoroutine, _ = m["on_goroutine"].(bool)
 	m["generated_id"] = id
 	cur.log = append(cur.log, e)
-	answer := map[string]any{"generated_id": id, "execution_index": e.ei}
+	answer := &createAnswer{GeneratedID: id, ExecutionIndex: e.ei}
 	if f := cur.plan.failureFor(e.ei); f != nil {
 		e.failed = f
 		cur.reached[e.ei] = true
-		answer["args"] = argsOf(m)
+		answer.Args = argsOf(m)
 		if f.ForcedException != nil {
-			answer["forced_exception"] = f.ForcedException
+			answer.ForcedException = f.ForcedException
 		} else {
-			answer["failure_metadata"] = f.FailureMetadata
+			answer.FailureMetadata = f.FailureMetadata
 		}
 	}
 	return answer, nil
+}
+
+// createAnswer is the answer to a create that is recorded (protocol.md §1): the
+// call's id and execution index, and the fault planned for it, if any, with its
+// arguments. The faults are interfaces so that a fault is sent as it was planned,
+// even empty, and left out only when there is none.
+type createAnswer struct {
+	GeneratedID     int             `json:"generated_id"`
+	ExecutionIndex  string          `json:"execution_index"`
+	Args            json.RawMessage `json:"args,omitempty"`
+	ForcedException any             `json:"forced_exception,omitempty"`
+	FailureMetadata any             `json:"failure_metadata,omitempty"`
 }
 
 func orEmpty(v any) any {
@@ -622,7 +634,7 @@ func (c *Coordinator) update(lane int, body io.Reader) (any, error) {
 			}
 		}
 	}
-	return map[string]any{}, nil
+	return struct{}{}, nil
 }
 
 func (c *Coordinator) faultInjected(lane int, service string) bool {
