@@ -146,6 +146,7 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	}()
 
 	summary, err := coord.Explore(ctx)
+	coord.AwaitWorkers(coordinator.LeaseWait + 10*time.Second) // let each worker hear it is over
 	if err != nil {
 		return summary, fmt.Errorf("exploring %s: %w", a.Config.Name, err)
 	}

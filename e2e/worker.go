@@ -52,7 +52,9 @@ func Work(ctx context.Context, b *deploy.Built, opts WorkOptions) (int, error) {
 	fmt.Fprintf(log, "worker: lane %d of %s\n", *reg.Lane, base)
 	dep, err := b.Start(ctx, deploy.StartOptions{FilibusterURL: laneURL, Echo: opts.Echo, Copy: *reg.Lane})
 	if err != nil {
-		// The lane stays without a worker; the coordinator times out on it.
+		// Say so, so that the exploration fails with why instead of waiting for the lane.
+		var answer struct{}
+		post(ctx, client, laneURL+"/filibuster/leave", map[string]string{"error": err.Error()}, &answer)
 		return 0, err
 	}
 	defer dep.Stop()

@@ -304,6 +304,8 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer = c.lease(r.Context(), lane)
 	case c.workers != nil && r.Method == http.MethodPost && path == "/filibuster/result":
 		answer, err = c.result(lane, r)
+	case c.workers != nil && r.Method == http.MethodPost && path == "/filibuster/leave":
+		answer, err = c.leave(lane, r)
 	default:
 		http.Error(w, `{"error": "not found"}`, http.StatusNotFound)
 		return

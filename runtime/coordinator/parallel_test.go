@@ -185,3 +185,22 @@ func TestWorkerLanesTaken(t *testing.T) {
 		t.Errorf("lane 1 of 1: %d, want 404", code)
 	}
 }
+
+// TestWorkerLeaves checks that a worker that cannot start its copy and leaves makes the
+// exploration fail with its reason, instead of waiting for its lane.
+func TestWorkerLeaves(t *testing.T) {
+	c := New(Options{Parallel: 1, Workers: true, Analysis: oneError(t)})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	if code, m := do(t, srv, "POST", "/filibuster/workers", "{}"); code != http.StatusOK || m["lane"] != float64(0) {
+		t.Fatalf("register: %d %v", code, m)
+	}
+	if code, m := do(t, srv, "POST", "/filibuster/leave", `{"error": "finding 4 free ports for shop: address in use"}`); code != http.StatusOK {
+		t.Fatalf("leave: %d %v", code, m)
+	}
+	_, err := c.Explore(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "lane 0 left: finding 4 free ports") {
+		t.Errorf("err = %v, want the worker's reason", err)
+	}
+	c.AwaitWorkers(time.Second) // returns at once: the one worker left
+}

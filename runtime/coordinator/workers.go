@@ -21,6 +21,9 @@ import (
 //	POST /lanes/n/filibuster/result   the execution's outcome: {"passed": bool,
 //	                                  "output": "..."}, or {"error": "..."} when the
 //	                                  functional test could not be run
+//	POST /lanes/n/filibuster/leave    {"error": "..."}: the worker cannot go on (its
+//	                                  copy did not start); the exploration fails with
+//	                                  the error instead of waiting for the lane
 //
 // A worker starts its copy of the application with FILIBUSTER_URL set to its lane's
 // URL (LaneURL), then leases, runs the functional test against its copy and posts the
@@ -49,25 +52,94 @@ type workResult struct {
 
 // workers is the coordinator's side of the worker protocol.
 type workers struct {
-	registered int           // lanes given out; guarded by Coordinator.mu
-	leases     []chan leased // per lane: the execution to hand out
-	pending    []chan leased // per lane: the execution handed out, awaiting its result
-	over       chan struct{} // closed when Explore returns
+	leases  []chan leased   // per lane: the execution to hand out
+	pending []chan leased   // per lane: the execution handed out, awaiting its result
+	gone    []chan struct{} // per lane: closed when its worker left
+	over    chan struct{}   // closed when Explore returns
+
+	// Guarded by Coordinator.mu:
+	registered int      // lanes given out
+	why        []string // per lane: why its worker left
+	told       []bool   // per lane: its worker was told the exploration is over, or left
+	ended      chan struct{} // closed once every registered worker is told or left
+	isEnded    bool
 }
 
 func newWorkers(lanes int) *workers {
-	w := &workers{leases: make([]chan leased, lanes), pending: make([]chan leased, lanes), over: make(chan struct{})}
+	w := &workers{leases: make([]chan leased, lanes), pending: make([]chan leased, lanes), gone: make([]chan struct{}, lanes),
+		over: make(chan struct{}), why: make([]string, lanes), told: make([]bool, lanes), ended: make(chan struct{})}
 	for i := range w.leases {
 		w.leases[i] = make(chan leased)
 		w.pending[i] = make(chan leased, 1)
+		w.gone[i] = make(chan struct{})
 	}
 	return w
+}
+
+// end notes that lane's worker is done with the exploration. c.mu must be held.
+func (w *workers) end(lane int) {
+	if w.told[lane] {
+		return
+	}
+	w.told[lane] = true
+	for _, told := range w.told[:w.registered] {
+		if !told || w.isEnded {
+			return
+		}
+	}
+	w.isEnded = true
+	close(w.ended)
+}
+
+// AwaitWorkers waits, once Explore returned, until every registered worker was told
+// the exploration is over or left, or timeout passes, so that the coordinator is not
+// stopped under a worker about to lease again. Without workers it returns at once.
+func (c *Coordinator) AwaitWorkers(timeout time.Duration) {
+	if c.workers == nil {
+		return
+	}
+	c.mu.Lock()
+	none := c.workers.registered == 0
+	c.mu.Unlock()
+	if none {
+		return
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-c.workers.ended:
+	case <-t.C:
+	}
+}
+
+// leave takes lane's worker out: the executions given to the lane fail with why.
+func (c *Coordinator) leave(lane int, r *http.Request) (any, error) {
+	var res workResult
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+		return nil, fmt.Errorf("leave: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if lane >= c.workers.registered || c.workers.why[lane] != "" {
+		return nil, fmt.Errorf("lane %d has no worker", lane)
+	}
+	c.workers.why[lane] = res.Error
+	if c.workers.why[lane] == "" {
+		c.workers.why[lane] = "it left"
+	}
+	close(c.workers.gone[lane])
+	c.workers.end(lane)
+	return map[string]any{}, nil
 }
 
 // register gives the next lane to a worker and makes it available to the runner.
 func (c *Coordinator) register() (any, int) {
 	c.mu.Lock()
 	lane := c.workers.registered
+	if c.workers.isEnded {
+		c.mu.Unlock()
+		return map[string]string{"error": "the exploration is over"}, http.StatusConflict
+	}
 	if lane >= len(c.lanes) {
 		c.mu.Unlock()
 		return map[string]string{"error": fmt.Sprintf("every one of the %d lanes has a worker", len(c.lanes))}, http.StatusConflict
@@ -88,6 +160,9 @@ func (c *Coordinator) lease(ctx context.Context, lane int) any {
 		w.pending[lane] <- l
 		return map[string]any{"execution": map[string]any{"number": l.x.Number, "faults": l.x.Faults}}
 	case <-w.over:
+		c.mu.Lock()
+		w.end(lane)
+		c.mu.Unlock()
 		return map[string]bool{"done": true}
 	case <-t.C:
 	case <-ctx.Done():
@@ -128,6 +203,10 @@ func (c *Coordinator) remoteTest(ctx context.Context) (bool, error) {
 	defer t.Stop()
 	select {
 	case c.workers.leases[x.Lane] <- l:
+	case <-c.workers.gone[x.Lane]:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return false, fmt.Errorf("the worker of lane %d left: %s", x.Lane, c.workers.why[x.Lane])
 	case <-ctx.Done():
 		return false, ctx.Err()
 	case <-t.C:

@@ -86,7 +86,13 @@ type StartOptions struct {
 // URLVar) and, for the instrumented services of an exploration, FILIBUSTER_URL,
 // FILIBUSTER_SERVICE_NAME and FILIBUSTER_TARGETS (each service's name and address, which
 // the runtime keys calls by). On error, the services already started are stopped.
+//
+// Starts on one machine are one at a time (a lock file in the temporary directory),
+// from choosing the ports until every service answers, so that copies started at once,
+// by parallel workers for example, get ports of their own.
 func (b *Built) Start(ctx context.Context, opts StartOptions) (_ *Deployment, err error) {
+	unlock := lockPorts()
+	defer unlock()
 	ports, err := appPorts(b.Config.Name, len(b.Config.Services), opts.StrictPorts)
 	if err != nil {
 		return nil, err
