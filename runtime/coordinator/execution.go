@@ -44,13 +44,23 @@ type Fault struct {
 	// Code is the gRPC status code the call fails with ("NOT_FOUND"), for a gRPC fault
 	// (docs/grpc.md); "" otherwise.
 	Code string
+	// Answered says that a gRPC code is the callee's answer (an error of the analysis
+	// for the callee's service) rather than an error the call fails with before it
+	// reaches the callee (an exception of the analysis).
+	Answered bool
+	// After, for a fault on a stream after some messages, says after how many and in
+	// which direction: "1 received", "2 sent"; "" for a fault before the stream opens.
+	After string
 	// ExecutionIndex is the call's execution index.
 	ExecutionIndex string
 }
 
 // String describes the fault for people: "status 503 on bookings GET http://…".
 func (f Fault) String() string {
-	call := strings.TrimSpace(f.Method + " " + f.URL)
+	call := f.Method
+	if f.URL != f.Method { // a gRPC call's argument is its method
+		call = strings.TrimSpace(f.Method + " " + f.URL)
+	}
 	if f.Service != "" {
 		call = f.Service + " " + call
 	}
@@ -58,13 +68,21 @@ func (f Fault) String() string {
 }
 
 // Kind describes what the fault injects, whatever the call: "status 503",
-// "code NOT_FOUND", "syscall.ECONNREFUSED".
+// "code NOT_FOUND", "code NOT_FOUND answered" (by the callee), "code UNAVAILABLE after
+// 1 received" (on a stream), "syscall.ECONNREFUSED".
 func (f Fault) Kind() string {
 	switch {
 	case f.Status != 0:
 		return "status " + strconv.Itoa(f.Status)
 	case f.Code != "":
-		return "code " + f.Code
+		kind := "code " + f.Code
+		if f.Answered {
+			kind += " answered"
+		}
+		if f.After != "" {
+			kind += " after " + f.After
+		}
+		return kind
 	}
 	return f.Exception
 }
@@ -118,6 +136,17 @@ func (c *Coordinator) faultOf(f *failure) Fault {
 	return fault
 }
 
+// afterMessages describes a stream fault's after_received or after_sent metadata
+// (docs/grpc.md): "1 received"; "" when it has neither.
+func afterMessages(md map[string]any) string {
+	for _, dir := range []string{"received", "sent"} {
+		if n, ok := md["after_"+dir]; ok && n != nil {
+			return fmt.Sprint(n) + " " + dir
+		}
+	}
+	return ""
+}
+
 // describe describes f, but for its callee's service.
 func describe(f *failure) Fault {
 	method := f.method
@@ -132,10 +161,12 @@ func describe(f *failure) Fault {
 		fault.Exception = fmt.Sprint(f.ForcedException["name"])
 		if md, ok := f.ForcedException["metadata"].(map[string]any); ok && md["code"] != nil {
 			fault.Code = statusCode(md["code"])
+			fault.After = afterMessages(md)
 		}
 	} else if ex, ok := f.FailureMetadata["exception"].(map[string]any); ok {
 		if md, ok := ex["metadata"].(map[string]any); ok && md["code"] != nil {
-			fault.Code = statusCode(md["code"])
+			fault.Code, fault.Answered = statusCode(md["code"]), true
+			fault.After = afterMessages(md)
 		}
 	} else if rv, ok := f.FailureMetadata["return_value"].(map[string]any); ok {
 		code := fmt.Sprint(rv["status_code"])
