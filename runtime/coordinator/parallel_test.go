@@ -54,7 +54,9 @@ func (tr *tree) play(base string) bool {
 	tr.post(http.MethodGet, base+"/filibuster/new-test-execution/s", "")
 	failed := make(map[string]bool)
 	root := func(key string, n int) string { return fmt.Sprintf(`[["%s", 1]]`, key) }
-	child := func(parent, key string) string { return strings.TrimSuffix(parent, "]") + fmt.Sprintf(`, ["%s", 1]]`, key) }
+	child := func(parent, key string) string {
+		return strings.TrimSuffix(parent, "]") + fmt.Sprintf(`, ["%s", 1]]`, key)
+	}
 	clock := 0
 	next := func() string { clock++; return fmt.Sprintf(`{"s": %d}`, clock) }
 	aClock := next()

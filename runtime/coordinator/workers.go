@@ -58,9 +58,9 @@ type workers struct {
 	over    chan struct{}   // closed when Explore returns
 
 	// Guarded by Coordinator.mu:
-	registered int      // lanes given out
-	why        []string // per lane: why its worker left
-	told       []bool   // per lane: its worker was told the exploration is over, or left
+	registered int           // lanes given out
+	why        []string      // per lane: why its worker left
+	told       []bool        // per lane: its worker was told the exploration is over, or left
 	ended      chan struct{} // closed once every registered worker is told or left
 	isEnded    bool
 }
