@@ -169,7 +169,7 @@ func checkClientsTrace(t *testing.T, trace, log []byte, calls []clientCall, faul
 	byIndex := make(map[string]string) // execution index -> call
 	received := make(map[string]bool)  // calls github reported receiving
 	injected := make(map[string][]string)
-	for _, line := range bytes.Split(trace, []byte("\n")) {
+	for _, line := range bytes.Split(referenceForm(t, trace), []byte("\n")) {
 		var x struct {
 			Path     string         `json:"path"`
 			Request  map[string]any `json:"request"`

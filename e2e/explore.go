@@ -117,9 +117,9 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	}
 
 	coord := coordinator.New(coordinator.Options{
-		Analysis:         a.Analysis,
-		DynamicReduction: opts.DynamicReduction,
-		MaxTests:         opts.MaxTests,
+		Analysis:           a.Analysis,
+		DynamicReduction:   opts.DynamicReduction,
+		MaxTests:           opts.MaxTests,
 		FunctionalTest:     test,
 		FunctionalTestName: testCmd,
 		AllowUnreached:     opts.AllowUnreached,

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,10 +207,12 @@ func readTranscript(t *testing.T, path string) *transcript {
 	return &tr
 }
 
+// parseTrace reads a coordinator trace (coordinator.Trace) in the reference protocol's
+// terms (see referenceForm).
 func parseTrace(t *testing.T, data []byte) []exchange {
 	t.Helper()
 	var xs []exchange
-	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc := bufio.NewScanner(bytes.NewReader(referenceForm(t, data)))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var x exchange
@@ -222,6 +225,43 @@ func parseTrace(t *testing.T, data []byte) []exchange {
 		t.Fatal(err)
 	}
 	return xs
+}
+
+// referenceForm returns a coordinator trace with the execution extension (protocol.md,
+// "Extensions our coordinator advertises") read back as the reference would have seen
+// it: a stale create, answered {"new-test-execution": true, ...}, becomes the
+// new-test-execution it stands for, and the "execution" keys are dropped.
+func referenceForm(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var x exchange
+		if err := json.Unmarshal(line, &x); err != nil {
+			t.Fatalf("trace line %q: %v", line, err)
+		}
+		var req, resp map[string]any
+		json.Unmarshal(x.Request, &req)
+		json.Unmarshal(x.Response, &resp)
+		if _, ok := resp["execution"]; ok {
+			if x.Path == "/filibuster/create" {
+				x = exchange{Method: http.MethodGet, Path: "/filibuster/new-test-execution/" + fmt.Sprint(req["source_service_name"]),
+					Response: json.RawMessage(`{"new-test-execution": true}`)}
+			} else {
+				delete(resp, "execution")
+				x.Response, _ = json.Marshal(resp)
+			}
+		}
+		if _, ok := req["execution"]; ok {
+			delete(req, "execution")
+			x.Request, _ = json.Marshal(req)
+		}
+		data, _ := json.Marshal(x)
+		out.Write(append(data, '\n'))
+	}
+	return out.Bytes()
 }
 
 // splitExecutions splits a trace into test executions: each starts when the entry

@@ -291,8 +291,6 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		return do(req)
 	}
 
-	// With the extension, the callee says in its response that it received the call.
-	askReceived := answer.ExecutionIndex != "" && cfg.extended.Load()
 	out := req
 	if answer.ExecutionIndex != "" {
 		out = req.Clone(req.Context())
@@ -304,9 +302,6 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		out.Header.Set(headerOriginVClock, clock)
 		out.Header.Set(headerEI, answer.ExecutionIndex)
 		out.Header.Set(headerRequestID, in.requestID)
-		if askReceived {
-			out.Header.Set(headerReceivedVia, receivedViaResponse)
-		}
 	}
 
 	var (
@@ -331,9 +326,6 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 			}
 			if r, err := do(out); err == nil {
 				r.Body.Close()
-				if askReceived {
-					receivedBy(r, complete)
-				}
 			}
 		}
 		err = injectedError(f.Name, c, req)
@@ -355,9 +347,6 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		resp, err = do(out)
 		if resp != nil && resp.Request == out {
 			resp.Request = req // the caller's own request, not the clone that carried the headers
-		}
-		if err == nil && askReceived {
-			receivedBy(resp, complete)
 		}
 		switch {
 		case err != nil:
@@ -382,19 +371,6 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 	return resp, err
 }
 
-// receivedBy moves the callee's headerReceived, the service that received a call that
-// asked it to say so (headerReceivedVia), from resp to complete's TargetServiceName:
-// the caller sees the response without it, and the coordinator learns what a
-// request_received would have told it.
-func receivedBy(resp *http.Response, complete *completePayload) {
-	name := resp.Header.Get(headerReceived)
-	if name == "" {
-		return
-	}
-	resp.Header.Del(headerReceived)
-	complete.TargetServiceName = name
-}
-
 // completePayload is the body of an invocation_complete update (protocol.md §3.7).
 type completePayload struct {
 	InstrumentationType string  `json:"instrumentation_type"`
@@ -406,10 +382,6 @@ type completePayload struct {
 	// (Invocation.Complete).
 	ReturnValue any `json:"return_value,omitempty"`
 	Exception   any `json:"exception,omitempty"`
-	// TargetServiceName is the callee that said in its response it received the call
-	// (the received-via-response extension, see receivedBy). The reference
-	// instrumentation does not send it.
-	TargetServiceName string `json:"target_service_name,omitempty"`
 }
 
 // exception is a failed call's outcome: the fault's or error's name and metadata.

@@ -141,14 +141,12 @@ func equalStrings(a, b []string) bool {
 }
 
 // TestExtensionAdvertised drives A -> B -> C against a coordinator that advertises the
-// extensions: the process asks new-test-execution once in its life, each create names
-// its execution, a stale one is created again with fresh clocks,
-// and the callees say in their responses that they received the calls, which the
-// callers report, and which the callers' code never sees.
+// execution extension: the process asks new-test-execution once in its life, each
+// create names its execution, a stale one is created again with fresh clocks, and the
+// callees report request_received as the reference's do.
 func TestExtensionAdvertised(t *testing.T) {
 	coord := startExtendedCoordinator(t)
 	var mu sync.Mutex
-	var seenByA, seenByB []http.Header // the responses' headers, as the callers saw them
 	var headersOfB, headersOfC []http.Header
 	c := startService(t, "C", func(s *service, w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -165,9 +163,6 @@ func TestExtensionAdvertised(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		mu.Lock()
-		seenByB = append(seenByB, resp.Header.Clone())
-		mu.Unlock()
 		io.Copy(w, resp.Body)
 		resp.Body.Close()
 	})
@@ -177,9 +172,6 @@ func TestExtensionAdvertised(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		mu.Lock()
-		seenByA = append(seenByA, resp.Header.Clone())
-		mu.Unlock()
 		io.Copy(w, resp.Body)
 		resp.Body.Close()
 	})
@@ -192,8 +184,10 @@ func TestExtensionAdvertised(t *testing.T) {
 	want := []string{
 		"GET /filibuster/new-test-execution/A",
 		"PUT /filibuster/create 1",
+		"POST /filibuster/update request_received",
 		"PUT /filibuster/create -1",
 		"PUT /filibuster/create 1",
+		"POST /filibuster/update request_received",
 		"POST /filibuster/update invocation_complete",
 		"POST /filibuster/update invocation_complete",
 	}
@@ -208,14 +202,14 @@ func TestExtensionAdvertised(t *testing.T) {
 	}
 	kAB := urlKey(siteAB.ID, "GET", b.url+"/b")
 	kBC := urlKey(siteBC.ID, "GET", c.url+"/c")
-	completes := map[string]string{} // execution index -> target_service_name
+	received := map[string]string{} // execution index -> target_service_name
 	for _, x := range first {
-		if x.body["instrumentation_type"] == "invocation_complete" {
-			completes[fmt.Sprint(x.body["execution_index"])] = fmt.Sprint(x.body["target_service_name"])
+		if x.body["instrumentation_type"] == "request_received" {
+			received[fmt.Sprint(x.body["execution_index"])] = fmt.Sprint(x.body["target_service_name"])
 		}
 	}
-	if completes[ei(kAB, 1)] != "B" || completes[ei(kAB, 1, kBC, 1)] != "C" {
-		t.Errorf("invocation_complete's target_service_name by execution index: %v, want B for A's call and C for B's", completes)
+	if received[ei(kAB, 1)] != "B" || received[ei(kAB, 1, kBC, 1)] != "C" {
+		t.Errorf("request_received's target_service_name by execution index: %v, want B for A's call and C for B's", received)
 	}
 
 	// The next execution: no new-test-execution, each service's first create is
@@ -227,8 +221,10 @@ func TestExtensionAdvertised(t *testing.T) {
 	want = []string{
 		"PUT /filibuster/create 1",
 		"PUT /filibuster/create 2",
+		"POST /filibuster/update request_received",
 		"PUT /filibuster/create 1",
 		"PUT /filibuster/create 2",
+		"POST /filibuster/update request_received",
 		"POST /filibuster/update invocation_complete",
 		"POST /filibuster/update invocation_complete",
 	}
@@ -239,7 +235,7 @@ func TestExtensionAdvertised(t *testing.T) {
 	if len(second) == len(want) {
 		// A's request has a new request id, so its clocks start afresh either way;
 		// the retried create is the stale one made again.
-		for _, i := range []int{0, 2} {
+		for _, i := range []int{0, 3} {
 			stale, retried := second[i].body, second[i+1].body
 			delete(stale, "execution")
 			delete(retried, "execution")
@@ -252,15 +248,7 @@ func TestExtensionAdvertised(t *testing.T) {
 		}
 	}
 
-	for i, h := range append(seenByA, seenByB...) {
-		if v := h.Get("X-Filibuster-Received"); v != "" {
-			t.Errorf("response %d reached the caller with X-Filibuster-Received: %s", i, v)
-		}
-	}
 	for i, h := range headersOfB {
-		if h.Get("X-Filibuster-Received-Via") != "" {
-			t.Errorf("B's handler saw request %d's X-Filibuster-Received-Via", i)
-		}
 		if h.Get("X-Filibuster-Execution-Index") == "" {
 			t.Errorf("B's request %d carried no execution index", i)
 		}
@@ -416,20 +404,17 @@ func seq(from, to int) []int {
 
 // TestExtensionNotAdvertised checks that against a coordinator that does not name its
 // executions (the reference's), the runtime speaks the reference protocol: a
-// new-test-execution before every call, no execution in creates, no question to the
-// callees, which report request_received.
+// new-test-execution before every call, no execution in creates, and the callees'
+// request_received.
 func TestExtensionNotAdvertised(t *testing.T) {
 	coord := startCoordinator(t)
-	a, b, c := chain(t)
+	a, _, _ := chain(t)
 	for i := 0; i < 2; i++ {
 		coord.newExecution()
 		get(t, a.url+"/a")
 		for _, x := range coord.exchanges() {
 			if _, ok := x.body["execution"]; ok {
 				t.Errorf("%s %s carries an execution: %v", x.method, x.path, x.body)
-			}
-			if x.body["instrumentation_type"] == "invocation_complete" && x.body["target_service_name"] != nil {
-				t.Errorf("invocation_complete carries a target_service_name: %v", x.body)
 			}
 		}
 		want := []string{
@@ -446,91 +431,5 @@ func TestExtensionNotAdvertised(t *testing.T) {
 		if got := paths(coord.exchanges()); !equalStrings(got, want) {
 			t.Errorf("execution %d:\n%s\nwant\n%s", i+1, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-	}
-	for _, h := range append(b.received(), c.received()...) {
-		if h.Get(headerReceivedVia) != "" {
-			t.Errorf("a callee was asked %s: %s", headerReceivedVia, h.Get(headerReceivedVia))
-		}
-	}
-}
-
-// TestReceivedViaResponseFallbacks checks the received-via-response extension against
-// the services that do not speak it: a callee that does not answer the question (a
-// Python service) leaves invocation_complete without target_service_name, and a
-// caller that does not ask (a Python caller) gets request_received from our callee.
-func TestReceivedViaResponseFallbacks(t *testing.T) {
-	coord := startExtendedCoordinator(t)
-	var mu sync.Mutex
-	var asked []string
-	python := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked = append(asked, r.Header.Get(headerReceivedVia))
-		mu.Unlock()
-		io.WriteString(w, "python")
-	}))
-	t.Cleanup(python.Close)
-	a := startService(t, "A", func(s *service, w http.ResponseWriter, r *http.Request) {
-		resp, err := Get(siteAB, r, python.URL+"/p")
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		io.Copy(w, resp.Body)
-		resp.Body.Close()
-	})
-	if got := get(t, a.url+"/a"); got != "python" {
-		t.Fatalf("A answered %q", got)
-	}
-	mu.Lock()
-	if len(asked) != 1 || asked[0] != receivedViaResponse {
-		t.Errorf("the uninstrumented callee was asked %q, want %q once", asked, receivedViaResponse)
-	}
-	mu.Unlock()
-	for _, x := range coord.exchanges() {
-		if x.body["instrumentation_type"] == "invocation_complete" && x.body["target_service_name"] != nil {
-			t.Errorf("invocation_complete names a callee that did not answer: %v", x.body)
-		}
-	}
-
-	// A caller that does not ask: the callee reports request_received, and its
-	// response does not say it received the request.
-	coord.newExecution()
-	req, _ := http.NewRequest("GET", a.url+"/a", nil)
-	req.Header.Set(headerEI, `[["k", 1]]`)
-	req.Header.Set(headerGeneratedID, "7")
-	req.Header.Set(headerVClock, `{"python": 1}`)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if v := resp.Header.Get(headerReceived); v != "" {
-		t.Errorf("the response to a caller that did not ask says %s: %s", headerReceived, v)
-	}
-	x := coord.exchanges()
-	if len(x) == 0 || x[0].body["instrumentation_type"] != "request_received" || x[0].body["generated_id"] != "7" || x[0].body["target_service_name"] != "A" {
-		t.Errorf("first request to the coordinator %v, want A's request_received for generated_id 7", x)
-	}
-}
-
-// TestReceivedViaResponseWithForcedSleep checks that a call sent with a forced sleep
-// (an exception with abort: false) reports its callee from the response it discards.
-func TestReceivedViaResponseWithForcedSleep(t *testing.T) {
-	coord := startExtendedCoordinator(t)
-	coord.fault = func(map[string]any, int) map[string]any {
-		return map[string]any{"forced_exception": map[string]any{"name": "context.DeadlineExceeded", "metadata": map[string]any{"abort": false, "sleep": 0.01}}}
-	}
-	b := startService(t, "B", func(s *service, w http.ResponseWriter, r *http.Request) { io.WriteString(w, "b") })
-	if _, err := ClientGet(siteRoot, nil, http.DefaultClient, b.url+"/b"); err == nil {
-		t.Fatal("the call did not fail")
-	}
-	var complete map[string]any
-	for _, x := range coord.exchanges() {
-		if x.body["instrumentation_type"] == "invocation_complete" {
-			complete = x.body
-		}
-	}
-	if complete == nil || complete["target_service_name"] != "B" || complete["exception"] == nil {
-		t.Errorf("invocation_complete %v, want the exception and target_service_name B", complete)
 	}
 }

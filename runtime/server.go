@@ -65,10 +65,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve serves r with next, as the service named service ("" for the process's), after
-// reporting it (protocol.md §3, server side): with request_received, or, when the
-// caller asked for it (headerReceivedVia), in the response's headerReceived, for the
-// caller to report. The wrapped handlers and the server hook both serve through it; a
-// request it already serves passes through.
+// reporting it (protocol.md §3, server side). The wrapped handlers and the server hook
+// both serve through it; a request it already serves passes through.
 func serve(c *config, service string, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	if !c.instrumenting() || fromContext(r.Context()) != nil {
 		next.ServeHTTP(w, r)
@@ -85,24 +83,15 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 			}
 			in = &incoming{service: service, requestID: in.requestID}
 		} else if !c.noServer {
-			if r.Header.Get(headerReceivedVia) == receivedViaResponse {
-				// The caller reports the request received, from the response.
-				w.Header().Set(headerReceived, in.serviceName())
-			} else {
-				// A failure is recorded by call; the request is served all the same.
-				c.call(http.MethodPost, "/filibuster/update", map[string]string{
-					"instrumentation_type": "request_received",
-					"generated_id":         r.Header.Get(headerGeneratedID),
-					"execution_index":      eiText,
-					"target_service_name":  in.serviceName(),
-				}, nil)
-			}
+			// A failure is recorded by call; the request is served all the same.
+			c.call(http.MethodPost, "/filibuster/update", map[string]string{
+				"instrumentation_type": "request_received",
+				"generated_id":         r.Header.Get(headerGeneratedID),
+				"execution_index":      eiText,
+				"target_service_name":  in.serviceName(),
+			}, nil)
 		}
 	}
-	// The handler does not see the question, so that it cannot pass it on, with the
-	// other headers of the request, to a service that would answer a caller that did
-	// not ask.
-	r.Header.Del(headerReceivedVia)
 	if s := r.Header.Get(headerForcedSleep); s != "" {
 		if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
 			time.Sleep(time.Duration(secs * float64(time.Second)))

@@ -33,12 +33,6 @@ const (
 	// its execution in the answer; extensionExecution is its value.
 	headerExtensions   = "X-Filibuster-Extensions"
 	extensionExecution = "execution"
-	// headerReceivedVia, on a call to a service, asks the callee to say it received the
-	// request in its response, in headerReceived, instead of reporting
-	// request_received; receivedViaResponse is its value.
-	headerReceivedVia   = "X-Filibuster-Received-Via"
-	receivedViaResponse = "response"
-	headerReceived      = "X-Filibuster-Received"
 )
 
 // vclock is a vector clock: a count per service, in the order the services were first

@@ -619,13 +619,6 @@ func (c *Coordinator) update(lane int, body io.Reader) (any, error) {
 		e.target, _ = m["target_service_name"].(string)
 		e.received = true
 	case "invocation_complete":
-		if target, ok := m["target_service_name"].(string); ok && target != "" {
-			// The callee said in its response that it received the request, which the
-			// caller reports instead of the callee's request_received (protocol.md,
-			// "Extensions our coordinator advertises").
-			e.target = target
-			e.received = true
-		}
 		if rv, ok := m["return_value"].(map[string]any); ok {
 			e.status = fmt.Sprint(rv["status_code"])
 		}

@@ -39,21 +39,19 @@ func createBody(k, execution string) string {
 	return strings.ReplaceAll(body+"}", "\n", " ")
 }
 
-// TestExtensionAnswers checks the extensions' answers (protocol.md, "Extensions our
-// coordinator advertises"): new-test-execution names the execution only to a runtime
-// that asks; a create naming another execution is answered with the current one and
-// not recorded; one naming the current one is recorded without it; and an
-// invocation_complete naming the callee marks the call received, so that its error
-// responses are scheduled as after a request_received.
+// TestExtensionAnswers checks the execution extension's answers (protocol.md,
+// "Extensions our coordinator advertises"): new-test-execution names the execution only
+// to a runtime that asks; a create naming another execution is answered with the
+// current one and not recorded; one naming the current one is recorded without it; and
+// the callee's request_received, or its absence, counts as without the extension.
 func TestExtensionAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		received   string // how the callee's receipt is reported
 		executions int
 	}{
-		{"invocation_complete", "complete", 3}, // the fault-free run, ECONNREFUSED, 503
-		{"request_received", "request_received", 3},
-		{"not reported", "", 2}, // no error response for a callee that never said
+		{"request_received", "request_received", 3}, // the fault-free run, ECONNREFUSED, 503
+		{"not reported", "", 2},                     // no error response for a callee that never said
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c *Coordinator
@@ -81,10 +79,7 @@ func TestExtensionAnswers(t *testing.T) {
 					return true, nil
 				}
 				complete := `{"instrumentation_type": "invocation_complete", "generated_id": 0, "return_value": {"status_code": "200"}`
-				switch tc.received {
-				case "complete":
-					complete += `, "target_service_name": "b"`
-				case "request_received":
+				if tc.received == "request_received" {
 					do(t, srv, "POST", "/filibuster/update", `{"instrumentation_type": "request_received", "generated_id": "0", "target_service_name": "b"}`)
 				}
 				if code, m := do(t, srv, "POST", "/filibuster/update", complete+"}"); code != http.StatusOK {
