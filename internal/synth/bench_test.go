@@ -2,6 +2,7 @@ package synth
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,6 +86,52 @@ func BenchmarkSynthetic(b *testing.B) {
 			b.ReportMetric(float64(total.Nanoseconds())/float64(ran), "ns/execution")
 			b.ReportMetric(float64(ahead)/n, "ran-ahead")
 			b.ReportMetric(float64(discarded)/n, "discarded")
+		})
+	}
+}
+
+// waiting is the application of BenchmarkSyntheticLatency: five services, fan-out 2,
+// no retries (421 executions without reduction, measured), each waiting 5 ms before
+// it answers, as services waiting on a database do.
+var waiting = Params{Name: "synth-wait", Services: 5, FanOut: 2, Optional: 1, Seed: 1, Latency: 5 * time.Millisecond, RuntimeDir: "../../runtime"}
+
+// BenchmarkSyntheticLatency explores waiting without reduction with 1, 2 and 4 lanes:
+// where parallel lanes pay even on two cores, because executions wait instead of
+// computing. Run it with
+//
+//	go test -run '^$' -bench SyntheticLatency -benchtime 1x ./internal/synth
+func BenchmarkSyntheticLatency(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	if err := Write(dir, waiting); err != nil {
+		b.Fatal(err)
+	}
+	app, err := e2e.Prepare(ctx, e2e.BuildOptions{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer app.Close()
+	ran := 0
+	for _, lanes := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("lanes-%d", lanes), func(b *testing.B) {
+			var total time.Duration
+			for i := 0; i < b.N; i++ {
+				s, err := app.Explore(ctx, e2e.ExploreOptions{Parallel: lanes})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s.Failed || s.Incomplete || s.Passed != s.ExecutionsRan {
+					b.Fatalf("failed %t, incomplete %t, %d of %d passed", s.Failed, s.Incomplete, s.Passed, s.ExecutionsRan)
+				}
+				if ran == 0 {
+					ran = s.ExecutionsRan
+				} else if s.ExecutionsRan != ran {
+					b.Fatalf("%d lanes ran %d executions, one lane %d", lanes, s.ExecutionsRan, ran)
+				}
+				total += s.Elapsed
+			}
+			b.ReportMetric(float64(ran), "executions")
+			b.ReportMetric(total.Seconds()/float64(b.N), "s/exploration")
 		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // Params describes a synthetic application.
@@ -44,6 +45,10 @@ type Params struct {
 	Optional float64
 	// Seed chooses the callees and the optional calls.
 	Seed uint64
+	// Latency is how long each service waits before it answers GET /work, as a
+	// database query would: an application whose executions wait rather than
+	// compute (see docs/scale.md, "When it pays").
+	Latency time.Duration
 	// RuntimeDir is the directory of the runtime module
 	// (github.com/filibuster-go/filibuster-gen/runtime); the application's go.mod
 	// replaces the module with it. It is made absolute.
@@ -139,7 +144,7 @@ func Write(dir string, p Params) error {
 	for i, calls := range graph {
 		name := ServiceName(i, p.Services)
 		cfg.Services = append(cfg.Services, configService{Name: name, Package: "./" + name})
-		s := service{Name: name, App: p.Name, Attempts: 1 + p.Retries}
+		s := service{Name: name, App: p.Name, Attempts: 1 + p.Retries, Latency: int64(p.Latency)}
 		for _, c := range calls {
 			callee := ServiceName(c.To, p.Services)
 			s.Callees = append(s.Callees, serviceCallee{Name: callee, Env: envName(callee), Optional: c.Optional})
@@ -233,6 +238,7 @@ type wantNode struct {
 type service struct {
 	Name, App string
 	Attempts  int
+	Latency   int64 // nanoseconds
 	Callees   []serviceCallee
 }
 

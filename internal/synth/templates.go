@@ -27,6 +27,9 @@ const attempts = {{.Attempts}}
 // callTimeout is the timeout of every call.
 const callTimeout = 10 * time.Second
 
+// latency is how long GET /work waits before it answers.
+const latency = time.Duration({{.Latency}})
+
 // callee is a service this one calls.
 type callee struct {
 	name string
@@ -77,6 +80,7 @@ func healthCheck(w http.ResponseWriter, r *http.Request) {
 
 // work calls every callee in turn. It answers 503 when a required call fails.
 func work(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(latency)
 	result := node{Service: "{{.Name}}"}
 	for _, c := range callees {
 		n, err := call(c)
