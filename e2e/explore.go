@@ -85,35 +85,32 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 		ln.Close()
 		return nil, errors.New("a replay runs one execution: it cannot be parallel")
 	}
-	tests := make([]func(context.Context) (bool, error), lanes)
 	testCmd := shellQuote(a.Binary(a.Config.FunctionalTest))
-	for lane := range lanes {
-		if opts.Workers > 0 {
-			break
+	var test func(context.Context) (bool, error) // with workers, theirs
+	if opts.Workers == 0 {
+		tests := make([]func(context.Context) (bool, error), lanes)
+		for lane := range lanes {
+			laneURL := coordinator.LaneURL(filibusterURL, lane)
+			dep, err := a.Start(ctx, deploy.StartOptions{
+				FilibusterURL: laneURL,
+				Echo:          opts.Echo,
+				StrictPorts:   opts.Replay != "",
+				Copy:          lane,
+			})
+			if err != nil {
+				ln.Close()
+				return nil, err
+			}
+			defer dep.Stop()
+			out := opts.Progress
+			if lanes > 1 {
+				out = nil // runs ahead would interleave, and some are discarded: the report keeps each output
+			}
+			tests[lane] = coordinator.CommandTest(shellQuote(dep.FunctionalTest()), dep.TestEnv(laneURL), out)
 		}
-		laneURL := coordinator.LaneURL(filibusterURL, lane)
-		dep, err := a.Start(ctx, deploy.StartOptions{
-			FilibusterURL: laneURL,
-			Echo:          opts.Echo,
-			StrictPorts:   opts.Replay != "",
-			Copy:          lane,
-		})
-		if err != nil {
-			ln.Close()
-			return nil, err
+		test = func(ctx context.Context) (bool, error) {
+			return tests[coordinator.ExecutionFrom(ctx).Lane](ctx)
 		}
-		defer dep.Stop()
-		out := opts.Progress
-		if lanes > 1 {
-			out = nil // runs ahead would interleave, and some are discarded: the report keeps each output
-		}
-		tests[lane] = coordinator.CommandTest(shellQuote(dep.FunctionalTest()), dep.TestEnv(laneURL), out)
-	}
-	test := func(ctx context.Context) (bool, error) {
-		return tests[coordinator.ExecutionFrom(ctx).Lane](ctx)
-	}
-	if opts.Workers > 0 {
-		test = nil
 	}
 
 	coord := coordinator.New(coordinator.Options{
