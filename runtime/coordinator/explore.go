@@ -136,10 +136,7 @@ func (c *Coordinator) Explore(ctx context.Context) (*Summary, error) {
 				break
 			}
 			if c.opts.DynamicReduction {
-				t := time.Now()
-				pruned := c.prunable(p)
-				s.ReductionTime += time.Since(t)
-				if pruned {
+				if c.prunableTimed(p, &s.ReductionTime) {
 					s.Pruned++
 					c.recordPruned(p)
 					r.discard(p)
@@ -374,6 +371,13 @@ func (c *Coordinator) prunable(p *plan) bool {
 		}
 	}
 	return true
+}
+
+// prunableTimed is prunable, adding the time it took to spent.
+func (c *Coordinator) prunableTimed(p *plan, spent *time.Duration) bool {
+	t := time.Now()
+	defer func() { *spent += time.Since(t) }()
+	return c.prunable(p)
 }
 
 // counterexample is the reference server's counterexample file.

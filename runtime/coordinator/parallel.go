@@ -143,14 +143,9 @@ func (r *runner) nextAhead() *plan {
 		if r.jobs[p] != nil || r.pruned[p] {
 			continue
 		}
-		if c.opts.DynamicReduction {
-			t := time.Now()
-			pruned := c.prunable(p)
-			r.reductionTime += time.Since(t)
-			if pruned {
-				r.pruned[p] = true
-				continue
-			}
+		if c.opts.DynamicReduction && c.prunableTimed(p, &r.reductionTime) {
+			r.pruned[p] = true
+			continue
 		}
 		return p
 	}
