@@ -301,7 +301,10 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case c.workers != nil && r.Method == http.MethodGet && path == "/filibuster/lease":
-		answer = c.lease(r.Context(), lane)
+		var over bool
+		if answer, over = c.lease(r.Context(), lane); over {
+			defer c.told(lane, w) // once the answer is on its way
+		}
 	case c.workers != nil && r.Method == http.MethodPost && path == "/filibuster/result":
 		answer, err = c.result(lane, r)
 	case c.workers != nil && r.Method == http.MethodPost && path == "/filibuster/leave":

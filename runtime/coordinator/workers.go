@@ -150,24 +150,34 @@ func (c *Coordinator) register() (any, int) {
 	return map[string]int{"lane": lane}, http.StatusOK
 }
 
-// lease hands lane's worker the next execution it is to run, waiting up to LeaseWait.
-func (c *Coordinator) lease(ctx context.Context, lane int) any {
+// lease hands lane's worker the next execution it is to run, waiting up to LeaseWait;
+// over says the answer tells the worker the exploration is over.
+func (c *Coordinator) lease(ctx context.Context, lane int) (answer any, over bool) {
 	w := c.workers
 	t := time.NewTimer(LeaseWait)
 	defer t.Stop()
 	select {
 	case l := <-w.leases[lane]:
 		w.pending[lane] <- l
-		return map[string]any{"execution": map[string]any{"number": l.x.Number, "faults": l.x.Faults}}
+		return map[string]any{"execution": map[string]any{"number": l.x.Number, "faults": l.x.Faults}}, false
 	case <-w.over:
-		c.mu.Lock()
-		w.end(lane)
-		c.mu.Unlock()
-		return map[string]bool{"done": true}
+		return map[string]bool{"done": true}, true
 	case <-t.C:
 	case <-ctx.Done():
 	}
-	return map[string]any{}
+	return map[string]any{}, false
+}
+
+// told notes that lane's worker was told the exploration is over, once the answer
+// written to rw is flushed: AwaitWorkers, which lets the coordinator be stopped, must
+// not return before the answer left.
+func (c *Coordinator) told(lane int, rw http.ResponseWriter) {
+	if f, ok := rw.(http.Flusher); ok {
+		f.Flush()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.workers.end(lane)
 }
 
 // result takes the outcome of the execution lane's worker ran.
