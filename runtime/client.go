@@ -273,7 +273,7 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 	if t, ok := timeout(c, req); ok {
 		metadata["timeout"] = t
 	}
-	vc, ei, answer, ok := cfg.create(in, service, callKey(site.ID, module, method, req.URL), &createPayload{
+	payload := &createPayload{
 		InstrumentationType: "invocation",
 		SourceServiceName:   service,
 		Module:              module,
@@ -286,7 +286,8 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		Metadata:            metadata,
 		OriginVClock:        origin,
 		OnGoroutine:         in.onGoroutine(),
-	})
+	}
+	vc, ei, answer, ok := cfg.create(in, service, callKey(site.ID, module, method, req.URL), payload)
 	if !ok {
 		return do(req)
 	}
@@ -302,6 +303,11 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		out.Header.Set(headerOriginVClock, clock)
 		out.Header.Set(headerEI, answer.ExecutionIndex)
 		out.Header.Set(headerRequestID, in.requestID)
+		if payload.Execution != nil {
+			// The callee's clocks then belong to this execution before its first call:
+			// its first create is not stale (protocol.md, the execution extension).
+			out.Header.Set(headerExecution, strconv.FormatInt(*payload.Execution, 10))
+		}
 	}
 
 	var (

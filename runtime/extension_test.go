@@ -142,8 +142,9 @@ func equalStrings(a, b []string) bool {
 
 // TestExtensionAdvertised drives A -> B -> C against a coordinator that advertises the
 // execution extension: the process asks new-test-execution once in its life, each
-// create names its execution, a stale one is created again with fresh clocks, and the
-// callees report request_received as the reference's do.
+// create names its execution, a stale one is created again with fresh clocks, each
+// call tells its callee its execution so that the callee's first create is not stale,
+// and the callees report request_received as the reference's do.
 func TestExtensionAdvertised(t *testing.T) {
 	coord := startExtendedCoordinator(t)
 	var mu sync.Mutex
@@ -180,12 +181,11 @@ func TestExtensionAdvertised(t *testing.T) {
 		t.Fatalf("A answered %q", got)
 	}
 	// The process asks once, for A; B's clocks, hosted in the same process, belong to
-	// no execution yet (-1) until the coordinator names the current one.
+	// execution 1 once A's call says so.
 	want := []string{
 		"GET /filibuster/new-test-execution/A",
 		"PUT /filibuster/create 1",
 		"POST /filibuster/update request_received",
-		"PUT /filibuster/create -1",
 		"PUT /filibuster/create 1",
 		"POST /filibuster/update request_received",
 		"POST /filibuster/update invocation_complete",
@@ -212,8 +212,9 @@ func TestExtensionAdvertised(t *testing.T) {
 		t.Errorf("request_received's target_service_name by execution index: %v, want B for A's call and C for B's", received)
 	}
 
-	// The next execution: no new-test-execution, each service's first create is
-	// stale and made again with the clocks forgotten.
+	// The next execution: no new-test-execution; A's first create, its clocks of the
+	// last execution, is stale and made again with the clocks forgotten; B's clocks
+	// were forgotten when A's call named execution 2.
 	coord.newExecution()
 	if got := get(t, a.url+"/a"); got != "c-body" {
 		t.Fatalf("A answered %q", got)
@@ -222,7 +223,6 @@ func TestExtensionAdvertised(t *testing.T) {
 		"PUT /filibuster/create 1",
 		"PUT /filibuster/create 2",
 		"POST /filibuster/update request_received",
-		"PUT /filibuster/create 1",
 		"PUT /filibuster/create 2",
 		"POST /filibuster/update request_received",
 		"POST /filibuster/update invocation_complete",
@@ -235,13 +235,11 @@ func TestExtensionAdvertised(t *testing.T) {
 	if len(second) == len(want) {
 		// A's request has a new request id, so its clocks start afresh either way;
 		// the retried create is the stale one made again.
-		for _, i := range []int{0, 3} {
-			stale, retried := second[i].body, second[i+1].body
-			delete(stale, "execution")
-			delete(retried, "execution")
-			if fmt.Sprint(stale) != fmt.Sprint(retried) {
-				t.Errorf("create %d retried as %v, was %v", i, retried, stale)
-			}
+		stale, retried := second[0].body, second[1].body
+		delete(stale, "execution")
+		delete(retried, "execution")
+		if fmt.Sprint(stale) != fmt.Sprint(retried) {
+			t.Errorf("A's create retried as %v, was %v", retried, stale)
 		}
 		if e := second[1].body["execution_index"]; e != ei(kAB, 1) {
 			t.Errorf("A's call in the second execution has index %v, want %s", e, ei(kAB, 1))
@@ -249,6 +247,9 @@ func TestExtensionAdvertised(t *testing.T) {
 	}
 
 	for i, h := range headersOfB {
+		if want := fmt.Sprint(i + 1); h.Get("X-Filibuster-Execution") != want {
+			t.Errorf("B's request %d named execution %q, want %s", i, h.Get("X-Filibuster-Execution"), want)
+		}
 		if h.Get("X-Filibuster-Execution-Index") == "" {
 			t.Errorf("B's request %d carried no execution index", i)
 		}
@@ -408,7 +409,14 @@ func seq(from, to int) []int {
 // request_received.
 func TestExtensionNotAdvertised(t *testing.T) {
 	coord := startCoordinator(t)
-	a, _, _ := chain(t)
+	a, b, c := chain(t)
+	defer func() {
+		for _, h := range append(b.received(), c.received()...) {
+			if v := h.Get(headerExecution); v != "" {
+				t.Errorf("a callee was told execution %s by a caller whose coordinator names none", v)
+			}
+		}
+	}()
 	for i := 0; i < 2; i++ {
 		coord.newExecution()
 		get(t, a.url+"/a")
@@ -431,5 +439,26 @@ func TestExtensionNotAdvertised(t *testing.T) {
 		if got := paths(coord.exchanges()); !equalStrings(got, want) {
 			t.Errorf("execution %d:\n%s\nwant\n%s", i+1, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+	}
+}
+
+// TestCatchUp checks that a request naming a newer execution forgets the callee's
+// clocks once, and that one naming an older execution (arriving late) changes nothing.
+func TestCatchUp(t *testing.T) {
+	p := &processState{services: make(map[string]*serviceState)}
+	in := &incoming{service: "b", requestID: "r"}
+	p.catchUp("b", 3)
+	p.advance(in, "b", "k")
+	if _, ei, execution := p.advance(in, "b", "k"); execution != 3 || ei.String() != `[["k", 2]]` {
+		t.Fatalf("after catching up to 3: execution %d, index %s; want 3 and the second call counted", execution, ei)
+	}
+	p.catchUp("b", 3) // the same execution: its clocks are kept
+	p.catchUp("b", 2) // a late request of an earlier one: nothing changes
+	if _, ei, execution := p.advance(in, "b", "k"); execution != 3 || ei.String() != `[["k", 3]]` {
+		t.Errorf("after requests of executions 3 and 2: execution %d, index %s; want 3 and the third call counted", execution, ei)
+	}
+	p.catchUp("b", 4)
+	if _, ei, execution := p.advance(in, "b", "k"); execution != 4 || ei.String() != `[["k", 1]]` {
+		t.Errorf("after catching up to 4: execution %d, index %s; want 4 and the clocks forgotten", execution, ei)
 	}
 }

@@ -83,6 +83,11 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 			}
 			in = &incoming{service: service, requestID: in.requestID}
 		} else if !c.noServer {
+			if id, err := strconv.ParseInt(r.Header.Get(headerExecution), 10, 64); err == nil && id >= 0 {
+				// The caller's coordinator, ours too, names its executions.
+				states.catchUp(in.serviceName(), id)
+				c.extended.Store(true)
+			}
 			// A failure is recorded by call; the request is served all the same.
 			c.call(http.MethodPost, "/filibuster/update", map[string]string{
 				"instrumentation_type": "request_received",

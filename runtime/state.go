@@ -364,6 +364,19 @@ func (p *processState) renew(service string, old, current int64) bool {
 	return true
 }
 
+// catchUp makes service's clocks and counters belong to execution, forgetting them
+// as a new test execution does, when they belong to an earlier one: a request that
+// names its execution (headerExecution) tells the callee of a new execution before
+// the callee's first call would. A request of an earlier execution, arriving late,
+// changes nothing.
+func (p *processState) catchUp(service string, execution int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.service(service).execution < execution {
+		p.forget(service, execution)
+	}
+}
+
 // advance computes a call's vector clock and execution index for service and key:
 // it merges the incoming clock, increments the service's count, and pushes the key
 // onto the incoming (or empty) execution index with its per-request count. It also

@@ -33,6 +33,9 @@ const (
 	// its execution in the answer; extensionExecution is its value.
 	headerExtensions   = "X-Filibuster-Extensions"
 	extensionExecution = "execution"
+	// headerExecution, on a call from a caller whose coordinator names its
+	// executions, names the execution the call belongs to.
+	headerExecution = "X-Filibuster-Execution"
 )
 
 // vclock is a vector clock: a count per service, in the order the services were first
