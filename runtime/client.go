@@ -318,6 +318,7 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 			GeneratedID:         answer.GeneratedID,
 			ExecutionIndex:      ei.String(),
 			VClock:              vc,
+			Execution:           payload.Execution,
 		}
 	)
 	switch {
@@ -383,6 +384,9 @@ type completePayload struct {
 	GeneratedID         *int    `json:"generated_id,omitempty"`
 	ExecutionIndex      string  `json:"execution_index"`
 	VClock              *vclock `json:"vclock"`
+	// Execution is the execution the call's create named (the execution extension),
+	// so that a report arriving once it is over is not taken for one of the next.
+	Execution *int64 `json:"execution,omitempty"`
 	// One of ReturnValue and Exception is set: a *returnValue or an *exception for a
 	// net/http call, the instrumentation's values for a call it completes
 	// (Invocation.Complete).

@@ -207,6 +207,11 @@ func TestExtensionAdvertised(t *testing.T) {
 		if x.body["instrumentation_type"] == "request_received" {
 			received[fmt.Sprint(x.body["execution_index"])] = fmt.Sprint(x.body["target_service_name"])
 		}
+		// Every report names the execution, so that a late one is not taken for a
+		// call of the next.
+		if x.path == "/filibuster/update" && fmt.Sprint(x.body["execution"]) != "1" {
+			t.Errorf("%s report without execution 1: %v", x.body["instrumentation_type"], x.body)
+		}
 	}
 	if received[ei(kAB, 1)] != "B" || received[ei(kAB, 1, kBC, 1)] != "C" {
 		t.Errorf("request_received's target_service_name by execution index: %v, want B for A's call and C for B's", received)

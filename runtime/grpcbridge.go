@@ -39,7 +39,10 @@ type Invocation struct {
 	ei     executionIndex
 	in     *incoming
 	answer createAnswer
-	done   atomic.Bool
+	// execution is the execution the call's create named (the execution extension of
+	// protocol.md), or nil.
+	execution *int64
+	done      atomic.Bool
 }
 
 // Begin reports call, made for the request ctx belongs to, with PUT /filibuster/create
@@ -69,7 +72,7 @@ func Begin(ctx context.Context, call Call) *Invocation {
 	if args == nil {
 		args = []string{}
 	}
-	vc, ei, answer, ok := cfg.create(in, service, targetKey(call.Site.ID, call.Module, call.Method, call.Target), &createPayload{
+	payload := &createPayload{
 		InstrumentationType: "invocation",
 		SourceServiceName:   service,
 		Module:              call.Module,
@@ -82,11 +85,12 @@ func Begin(ctx context.Context, call Call) *Invocation {
 		Metadata:            metadata,
 		OriginVClock:        origin,
 		OnGoroutine:         in.onGoroutine(),
-	})
+	}
+	vc, ei, answer, ok := cfg.create(in, service, targetKey(call.Site.ID, call.Module, call.Method, call.Target), payload)
 	if !ok {
 		return nil
 	}
-	return &Invocation{cfg: cfg, vc: vc, ei: ei, in: in, answer: answer}
+	return &Invocation{cfg: cfg, vc: vc, ei: ei, in: in, answer: answer, execution: payload.Execution}
 }
 
 // seconds is d in seconds, a whole number as an integer, as Python sends it.
@@ -110,11 +114,15 @@ func (v *Invocation) Headers() []string {
 		h = append(h, headerGeneratedID, strconv.Itoa(*v.answer.GeneratedID))
 	}
 	vc := v.vc.String()
-	return append(h,
+	h = append(h,
 		headerVClock, vc,
 		headerOriginVClock, vc,
 		headerEI, v.answer.ExecutionIndex,
 		headerRequestID, v.in.requestID)
+	if v.execution != nil {
+		h = append(h, headerExecution, strconv.FormatInt(*v.execution, 10))
+	}
+	return h
 }
 
 // SleepHeader is the header that asks the callee for a forced sleep, in seconds.
@@ -178,6 +186,7 @@ func (v *Invocation) Complete(returnValue, exception map[string]any) {
 		GeneratedID:         v.answer.GeneratedID,
 		ExecutionIndex:      v.ei.String(),
 		VClock:              v.vc,
+		Execution:           v.execution,
 	}
 	if exception != nil {
 		complete.Exception = exception
@@ -189,8 +198,7 @@ func (v *Invocation) Complete(returnValue, exception map[string]any) {
 
 // Serve begins serving an incoming call as the runtime's handler middleware serves a
 // request (protocol.md §3, server side): header returns a propagated header by its
-// HTTP name ("X-Filibuster-Execution-Index"), or "". Serve reports request_received
-// (always: gRPC calls do not use the received-via-response extension of protocol.md),
+// HTTP name ("X-Filibuster-Execution-Index"), or "". Serve reports request_received,
 // obeys a forced sleep (in seconds; it ends early when ctx does), and returns the
 // context to serve the call with, which carries the call's state to the calls made
 // while serving it, and the function to call once the call's handler has returned.
@@ -218,12 +226,7 @@ func Serve(ctx context.Context, header func(name string) string) (context.Contex
 			}
 			in = &incoming{requestID: in.requestID}
 		} else if !c.noServer {
-			c.call(http.MethodPost, "/filibuster/update", map[string]string{
-				"instrumentation_type": "request_received",
-				"generated_id":         header(headerGeneratedID),
-				"execution_index":      eiText,
-				"target_service_name":  in.serviceName(),
-			}, nil)
+			c.received(in.serviceName(), eiText, header)
 		}
 	}
 	if s := header(headerForcedSleep); s != "" {

@@ -83,18 +83,7 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 			}
 			in = &incoming{service: service, requestID: in.requestID}
 		} else if !c.noServer {
-			if id, err := strconv.ParseInt(r.Header.Get(headerExecution), 10, 64); err == nil && id >= 0 {
-				// The caller's coordinator, ours too, names its executions.
-				states.catchUp(in.serviceName(), id)
-				c.extended.Store(true)
-			}
-			// A failure is recorded by call; the request is served all the same.
-			c.call(http.MethodPost, "/filibuster/update", map[string]string{
-				"instrumentation_type": "request_received",
-				"generated_id":         r.Header.Get(headerGeneratedID),
-				"execution_index":      eiText,
-				"target_service_name":  in.serviceName(),
-			}, nil)
+			c.received(in.serviceName(), eiText, r.Header.Get)
 		}
 	}
 	if s := r.Header.Get(headerForcedSleep); s != "" {
@@ -105,6 +94,27 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 	leave := states.enter(in)
 	defer leave()
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, in)))
+}
+
+// received reports that service received a call whose execution index is eiText, with
+// request_received; header returns the call's propagated headers by their HTTP names.
+// When the caller named its execution (headerExecution, the execution extension of
+// protocol.md), service's clocks are made to belong to it first, and the report names
+// it. A failure is recorded by call; the call is served all the same.
+func (c *config) received(service, eiText string, header func(string) string) {
+	report := map[string]any{
+		"instrumentation_type": "request_received",
+		"generated_id":         header(headerGeneratedID),
+		"execution_index":      eiText,
+		"target_service_name":  service,
+	}
+	if id, err := strconv.ParseInt(header(headerExecution), 10, 64); err == nil && id >= 0 {
+		// The caller's coordinator, ours too, names its executions.
+		states.catchUp(service, id)
+		c.extended.Store(true)
+		report["execution"] = id
+	}
+	c.call(http.MethodPost, "/filibuster/update", report, nil)
 }
 
 // parseHeaders reads the caller's vector clocks and execution index.

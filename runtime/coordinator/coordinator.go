@@ -428,14 +428,9 @@ func (c *Coordinator) create(lane int, body io.Reader) (any, error) {
 			return nil, err
 		}
 	}
-	var execution *int
-	if v, ok := m["execution"]; ok {
-		n, err := strconv.Atoi(fmt.Sprint(v))
-		if _, isNumber := v.(json.Number); !isNumber || err != nil {
-			return nil, fmt.Errorf("payload field \"execution\": %v is not an integer", v)
-		}
-		execution = &n
-		delete(m, "execution") // not part of the call, nor of the reference's log
+	execution, err := executionField(m)
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -465,6 +460,22 @@ func (c *Coordinator) create(lane int, body io.Reader) (any, error) {
 		}
 	}
 	return answer, nil
+}
+
+// executionField takes the execution extension's "execution" out of payload m (it is
+// neither part of the call nor of the reference's log) and returns it, or nil when m
+// has none.
+func executionField(m map[string]any) (*int, error) {
+	v, ok := m["execution"]
+	if !ok {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(fmt.Sprint(v))
+	if _, isNumber := v.(json.Number); !isNumber || err != nil {
+		return nil, fmt.Errorf("payload field \"execution\": %v is not an integer", v)
+	}
+	delete(m, "execution")
+	return &n, nil
 }
 
 // createAnswer is the answer to a create that is recorded (protocol.md §1): the
@@ -605,9 +616,19 @@ func (c *Coordinator) update(lane int, body io.Reader) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	execution, err := executionField(m)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cur := c.lanes[lane]
+	if execution != nil && *execution != cur.id {
+		// A report of a call of an execution that is over, arriving late (its caller
+		// gave up on it, or it outlived its request): its generated_id names a call
+		// of that execution, not of this one.
+		return map[string]any{}, nil
+	}
 	if id < 0 || id >= len(cur.log) {
 		return nil, fmt.Errorf("unknown generated_id %d (this execution has %d calls)", id, len(cur.log))
 	}

@@ -130,3 +130,46 @@ func TestExtensionMalformedExecution(t *testing.T) {
 		}
 	}
 }
+
+// TestExtensionLateReport checks that a request_received or invocation_complete naming
+// an execution that is over (its call outlived it) is dropped instead of being merged
+// into the call of the current execution that has the same generated_id, and that one
+// naming the current execution is merged without its execution.
+func TestExtensionLateReport(t *testing.T) {
+	var srv *httptest.Server
+	var logged []*entry
+	test := func(ctx context.Context) (bool, error) {
+		m := doWith(t, srv, "GET", "/filibuster/new-test-execution/a", "", "X-Filibuster-Extensions", "execution")
+		id := fmt.Sprint(m["execution"])
+		_, m = do(t, srv, "PUT", "/filibuster/create", createBody("k", id))
+		if m["generated_id"] != 0.0 {
+			t.Fatalf("create: %v", m)
+		}
+		for _, late := range []string{
+			`{"instrumentation_type": "request_received", "generated_id": "0", "target_service_name": "old", "execution": 999}`,
+			`{"instrumentation_type": "invocation_complete", "generated_id": 0, "return_value": {"status_code": "500"}, "execution": 999}`,
+		} {
+			if code, m := do(t, srv, "POST", "/filibuster/update", late); code != http.StatusOK {
+				t.Errorf("late report: %d %v, want 200", code, m)
+			}
+		}
+		do(t, srv, "POST", "/filibuster/update", `{"instrumentation_type": "invocation_complete", "generated_id": 0, "return_value": {"status_code": "200"}, "execution": `+id+`}`)
+		return true, nil
+	}
+	c := New(Options{Analysis: oneError(t), FunctionalTest: test, OnlyInitial: true})
+	srv = httptest.NewServer(c)
+	defer srv.Close()
+	if _, err := c.Explore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	logged = c.done[0].log
+	c.mu.Unlock()
+	e := logged[0]
+	if e.received || e.target != "" || e.status != "200" {
+		t.Errorf("the call: received %t, target %q, status %q; want the late reports dropped and status 200", e.received, e.target, e.status)
+	}
+	if _, ok := e.fields["execution"]; ok {
+		t.Errorf("the log keeps a report's execution: %v", e.fields)
+	}
+}
