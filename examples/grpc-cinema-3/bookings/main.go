@@ -26,7 +26,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/cinema3pb"
-	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/internal/serve"
 )
 
 //go:embed bookings.json
@@ -67,7 +66,7 @@ func main() {
 	srv := grpc.NewServer()
 	cinema3pb.RegisterBookingsServer(srv, s)
 	log.Printf("bookings: listening on %s", *addr)
-	log.Fatal(serve.Serve(l, srv))
+	log.Fatal(srv.Serve(l))
 }
 
 // GetBookings returns one user's bookings with each movie's title, rating and uri

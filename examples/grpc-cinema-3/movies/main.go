@@ -18,7 +18,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/cinema3pb"
-	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/internal/serve"
 )
 
 //go:embed movies.json
@@ -56,7 +55,7 @@ func main() {
 	srv := grpc.NewServer()
 	cinema3pb.RegisterMoviesServer(srv, s)
 	log.Printf("movies: listening on %s", *addr)
-	log.Fatal(serve.Serve(l, srv))
+	log.Fatal(srv.Serve(l))
 }
 
 // GetMovie returns one movie with its uri, or NOT_FOUND.

@@ -19,7 +19,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/cinema3pb"
-	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/internal/serve"
 )
 
 //go:embed showtimes.json
@@ -49,7 +48,7 @@ func main() {
 	srv := grpc.NewServer()
 	cinema3pb.RegisterShowtimesServer(srv, s)
 	log.Printf("showtimes: listening on %s", *addr)
-	log.Fatal(serve.Serve(l, srv))
+	log.Fatal(srv.Serve(l))
 }
 
 // GetShowtimes returns the movies showing on one date, or NOT_FOUND.

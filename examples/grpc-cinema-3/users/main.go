@@ -24,7 +24,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/cinema3pb"
-	"github.com/filibuster-go/filibuster-gen/examples/grpc-cinema-3/internal/serve"
 )
 
 //go:embed users.json
@@ -75,7 +74,7 @@ func main() {
 	srv := grpc.NewServer()
 	cinema3pb.RegisterUsersServer(srv, s)
 	log.Printf("users: listening on %s", *addr)
-	log.Fatal(serve.Serve(l, srv))
+	log.Fatal(srv.Serve(l))
 }
 
 // GetUserBookings returns the user's bookings as the bookings service resolves them,
