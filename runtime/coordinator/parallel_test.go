@@ -206,3 +206,26 @@ func TestWorkerLeaves(t *testing.T) {
 	}
 	c.AwaitWorkers(time.Second) // returns at once: the one worker left
 }
+
+// TestOneLaneNeverRunsAhead checks that with one lane the next scheduled execution
+// is not started when the lane comes free before the execution whose turn it is was
+// finished (CI saw a replayed transcript's executions taken out of order when the
+// functional test ended before Explore looked for an idle lane).
+func TestOneLaneNeverRunsAhead(t *testing.T) {
+	started := 0
+	c := New(Options{FunctionalTest: func(context.Context) (bool, error) {
+		started++
+		return true, nil
+	}})
+	c.scheduled = []*plan{{}, {}}
+	r := c.newRunner(context.Background())
+	defer r.stop()
+	if err := r.start(c.scheduled[1], 1); err != nil {
+		t.Fatal(err)
+	}
+	<-r.jobs[c.scheduled[1]].done // the lane is free again: the run is over
+	r.speculate()
+	if len(r.jobs) != 1 || r.ahead != 0 || started != 1 {
+		t.Errorf("one lane: %d jobs, %d run ahead, the functional test started %d times; want 1, 0, 1", len(r.jobs), r.ahead, started)
+	}
+}
