@@ -111,11 +111,12 @@ func (c *fakeCoordinator) bodies(path, typ string) []map[string]any {
 	return out
 }
 
-// waitBodies waits up to a second for n such bodies (a stream's outcome may be
-// reported from another goroutine) and returns them.
+// waitBodies waits up to ten seconds for n such bodies (a stream's outcome may be
+// reported from another goroutine) and returns them. The bound only matters when they
+// never come: under -race on a loaded two-core machine a second is not always enough.
 func (c *fakeCoordinator) waitBodies(t *testing.T, path, typ string, n int) []map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b := c.bodies(path, typ)
 		if len(b) >= n || time.Now().After(deadline) {
