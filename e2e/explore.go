@@ -131,7 +131,7 @@ func (a *App) Explore(ctx context.Context, opts ExploreOptions) (*coordinator.Su
 	if opts.Trace != nil {
 		handler = coordinator.Trace(coord, opts.Trace)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: coordinator.Streams(handler), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if opts.OnListen != nil {

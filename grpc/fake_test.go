@@ -16,6 +16,7 @@ import (
 
 	filibustergrpc "github.com/filibuster-go/filibuster-gen/grpc"
 	"github.com/filibuster-go/filibuster-gen/runtime"
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 		os.Exit(runChild(scenario))
 	}
 	coord = &fakeCoordinator{seen: make(map[string]bool)}
-	srv := httptest.NewServer(coord)
+	srv := httptest.NewServer(coordinator.Streams(coord)) // as our coordinator is served
 	os.Setenv("FILIBUSTER_URL", srv.URL)
 	os.Setenv("FILIBUSTER_SERVICE_NAME", serviceName)
 	code := m.Run()

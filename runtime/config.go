@@ -31,6 +31,9 @@ type config struct {
 	// a connection dialled there belongs to the bubble, so it is closed after the call
 	// instead of being kept for reuse outside it (see inBubble).
 	oneShot *http.Client
+	// streams, when the coordinator is reached by plain HTTP, are the upgraded
+	// connections its requests travel on if it offers them (stream.go).
+	streams *streams
 
 	// names maps the host and port of each of the application's services, as target
 	// gives them, to its name (FILIBUSTER_TARGETS), for the execution-index keys.
@@ -115,6 +118,9 @@ func loadConfig() *config {
 			DisableKeepAlives: true,
 		},
 	}
+	if u, _ := url.Parse(c.url); u != nil && u.Scheme == "http" {
+		c.streams = &streams{host: c.host, base: u.Path, timeout: c.timeout}
+	}
 	c.names = parseTargets(os.Getenv("FILIBUSTER_TARGETS"))
 	path := os.Getenv("FILIBUSTER_COUNTEREXAMPLE_FILE")
 	if path == "" {
@@ -167,6 +173,9 @@ func (c *config) isCoordinator(u *url.URL) bool {
 // the environment.
 func reset() {
 	cfgMu.Lock()
+	if c := cfg.Load(); c != nil && c.streams != nil {
+		c.streams.closeIdle()
+	}
 	cfg.Store(nil)
 	cfgMu.Unlock()
 	badHeaders.Store(false)
@@ -232,26 +241,14 @@ func (c *config) callWithHeader(method, path, key, value string, in, out any) er
 	if c.off.Load() {
 		return errGivenUp
 	}
-	var body io.Reader
+	var data []byte
 	if in != nil {
-		data, err := json.Marshal(in)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("encoding %s %s: %w", method, path, err)
 		}
-		body = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, c.url+path, body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set(key, value)
-	}
-	err = c.do(req, out)
-	if err != nil {
+	if err := c.send(method, path, key, value, data, out); err != nil {
 		c.failed(err)
 		return err
 	}
@@ -259,9 +256,33 @@ func (c *config) callWithHeader(method, path, key, value string, in, out any) er
 	return nil
 }
 
-// do sends req to the coordinator and decodes its JSON answer into out.
-func (c *config) do(req *http.Request, out any) error {
-	method, path := req.Method, req.URL.Path
+// send sends one request to the coordinator, on a stream when it offers them and by
+// HTTP otherwise, and decodes its JSON answer into out. data is the request's body,
+// nil for none.
+func (c *config) send(method, path, key, value string, data []byte, out any) error {
+	if c.streams != nil && !inBubble() {
+		status, answer, err := c.streams.roundTrip(method, path, key, value, data)
+		if err != errNoStreams {
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", method, path, err)
+			}
+			return decodeAnswer(method, path, status, answer, out)
+		}
+	}
+	var body io.Reader
+	if data != nil {
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, c.url+path, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if data != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set(key, value)
+	}
 	client := c.client
 	if inBubble() {
 		client = c.oneShot
@@ -271,16 +292,21 @@ func (c *config) do(req *http.Request, out any) error {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("%s %s: reading answer: %w", method, path, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %s: %.200s", method, path, resp.Status, data)
+	return decodeAnswer(method, path, resp.StatusCode, answer, out)
+}
+
+// decodeAnswer decodes the coordinator's answer to method path, with status, into out.
+func decodeAnswer(method, path string, status int, answer []byte, out any) error {
+	if status != http.StatusOK {
+		return fmt.Errorf("%s %s: %d %s: %.200s", method, path, status, http.StatusText(status), answer)
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("%s %s: malformed answer %.200q: %w", method, path, data, err)
+		if err := json.Unmarshal(answer, out); err != nil {
+			return fmt.Errorf("%s %s: malformed answer %.200q: %w", method, path, answer, err)
 		}
 	}
 	return nil

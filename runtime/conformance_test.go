@@ -38,6 +38,12 @@ type replayCoordinator struct {
 }
 
 func (c *replayCoordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == streamPath {
+		// The reference server has no such endpoint: Flask answers 404, and the
+		// runtime goes on without streams (protocol.md, "The stream extension").
+		http.NotFound(w, r)
+		return
+	}
 	var body map[string]any
 	if data, _ := io.ReadAll(r.Body); len(data) > 0 {
 		json.Unmarshal(data, &body)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 )
 
 // extendedCoordinator fakes our coordinator's extensions (protocol.md, "Extensions our
@@ -40,7 +42,7 @@ type extendedCoordinator struct {
 func startExtendedCoordinator(t testing.TB) *extendedCoordinator {
 	t.Helper()
 	c := &extendedCoordinator{t: t, execution: 1, seen: make(map[string]bool), release: make(chan struct{})}
-	srv := httptest.NewServer(c)
+	srv := httptest.NewServer(coordinator.Streams(c))
 	t.Cleanup(srv.Close)
 	useEnv(t, "FILIBUSTER_URL", srv.URL)
 	return c

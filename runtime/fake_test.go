@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 )
 
 // exchange is one request the fake coordinator received.
@@ -36,7 +38,7 @@ type fakeCoordinator struct {
 func startCoordinator(t testing.TB) *fakeCoordinator {
 	t.Helper()
 	c := &fakeCoordinator{t: t, seen: make(map[string]bool)}
-	srv := httptest.NewServer(c)
+	srv := httptest.NewServer(coordinator.Streams(c))
 	t.Cleanup(srv.Close)
 	useEnv(t, "FILIBUSTER_URL", srv.URL)
 	return c

@@ -141,9 +141,13 @@ func TestCoordinatorUnavailable(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	var garbageHits atomic.Int32
+	var garbageHits, garbageProbes atomic.Int32
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		garbageHits.Add(1)
+		if r.URL.Path == streamPath {
+			garbageProbes.Add(1) // asking for a stream, answered with no upgrade
+		} else {
+			garbageHits.Add(1)
+		}
 		io.WriteString(w, "<html>not json")
 	}))
 	defer garbage.Close()
@@ -159,6 +163,7 @@ func TestCoordinatorUnavailable(t *testing.T) {
 			logs := captureLog(t)
 			useEnv(t, "FILIBUSTER_URL", u)
 			garbageHits.Store(0)
+			garbageProbes.Store(0)
 			for i := 0; i < maxFailures+2; i++ {
 				if body := getBody(t, srv.URL); body != "ok" {
 					t.Errorf("body %q, want ok", body)
@@ -167,8 +172,9 @@ func TestCoordinatorUnavailable(t *testing.T) {
 			if !current().off.Load() {
 				t.Errorf("still instrumenting after %d failed calls", maxFailures+2)
 			}
-			if name == "garbage" && garbageHits.Load() != maxFailures {
-				t.Errorf("the coordinator was asked %d times, want %d", garbageHits.Load(), maxFailures)
+			if name == "garbage" && (garbageHits.Load() != maxFailures || garbageProbes.Load() != 1) {
+				t.Errorf("the coordinator was asked %d times and for a stream %d times, want %d and once",
+					garbageHits.Load(), garbageProbes.Load(), maxFailures)
 			}
 			if n := strings.Count(logs.String(), "giving up on the coordinator"); n != 1 {
 				t.Errorf("logged the give-up %d times, want once:\n%s", n, logs)

@@ -45,7 +45,7 @@ func listen(ctx context.Context, addr string, c http.Handler) (string, func(), e
 	if err != nil {
 		return "", nil, fmt.Errorf("coordinator: %w", err)
 	}
-	srv := &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: coordinator.Streams(c), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	stop := func() {
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -238,7 +238,7 @@ func start(ctx context.Context, app *deploy.Built) (*run, error) {
 		return nil, fmt.Errorf("listening for the coordinator: %w", err)
 	}
 	r := &run{app: app, ln: ln}
-	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 10 * time.Second}
+	r.srv = &http.Server{Handler: coordinator.Streams(http.HandlerFunc(r.serve)), ReadHeaderTimeout: 10 * time.Second}
 	go r.srv.Serve(ln)
 	r.dep, err = app.Start(ctx, deploy.StartOptions{FilibusterURL: "http://" + ln.Addr().String()})
 	if err != nil {
