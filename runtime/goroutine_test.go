@@ -216,3 +216,65 @@ func canonicalJSON(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
 }
+
+// TestOnGoroutine checks which calls count as made on a goroutine the handler started:
+// none of the handler's own, whether it is the only request served (when its stack
+// tells, without the goroutine's id) or one of two served at once (when the ids do);
+// every one made on a goroutine it started.
+func TestOnGoroutine(t *testing.T) {
+	startCoordinator(t)
+	var mu sync.Mutex
+	results := make(map[string]bool)
+	record := func(key string, v bool) {
+		mu.Lock()
+		results[key] = v
+		mu.Unlock()
+	}
+	var inside sync.WaitGroup // holds each handler until every one has started
+	s := startService(t, "S", func(s *service, w http.ResponseWriter, r *http.Request) {
+		in := fromContext(r.Context())
+		tag := r.URL.Query().Get("tag")
+		inside.Done()
+		inside.Wait()
+		if tag == "alone" {
+			var pcs [maxBelow + 32]uintptr
+			n := goruntime.Callers(1, pcs[:])
+			record("stack tells", in.below != nil && endsWith(pcs[:n], in.below) && states.onlyHandler(in))
+		}
+		record(tag+" handler", in.onGoroutine())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			record(tag+" goroutine", in.onGoroutine())
+		}()
+		<-done
+	})
+	get := func(tag string) {
+		resp, err := http.Get(s.url + "/?tag=" + tag)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	inside.Add(1)
+	get("alone")
+	inside.Add(2)
+	var wg sync.WaitGroup
+	for _, tag := range []string{"first", "second"} {
+		wg.Add(1)
+		go func() { defer wg.Done(); get(tag) }()
+	}
+	wg.Wait()
+	want := map[string]bool{
+		"stack tells":   true,
+		"alone handler": false, "alone goroutine": true,
+		"first handler": false, "first goroutine": true,
+		"second handler": false, "second goroutine": true,
+	}
+	for k, v := range want {
+		if got, ok := results[k]; !ok || got != v {
+			t.Errorf("%s: on a goroutine %t (recorded %t), want %t", k, got, ok, v)
+		}
+	}
+}

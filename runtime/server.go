@@ -91,6 +91,7 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 			time.Sleep(time.Duration(secs * float64(time.Second)))
 		}
 	}
+	in.below = callersBelow()
 	leave := states.enter(in)
 	defer leave()
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, in)))

@@ -21,12 +21,60 @@ type incoming struct {
 	origin    *vclock        // the caller's call vclock
 	ei        executionIndex // the caller's execution index for this call
 	goroutine uint64         // the goroutine the handler runs on (0: no handler)
+	// below holds the return addresses of the handler's goroutine below the
+	// middleware that serves it, innermost first, as runtime.Callers gives them; nil
+	// when not known. They stay as they are while the handler runs.
+	below []uintptr
 }
+
+// maxBelow bounds the stack depth below a handler that below records.
+const maxBelow = 64
 
 // onGoroutine reports whether the calling goroutine is not the one in's handler runs
 // on: the call was made on a goroutine the handler started, concurrently with others.
+//
+// The goroutine's id, which only a stack trace gives, costs tens of microseconds; the
+// calling goroutine's return addresses cost one. A goroutine whose stack ends with the
+// frames below in's middleware is inside a call of that middleware, so serving a
+// request; when in's handler is the only one the process serves, that goroutine is
+// its. Otherwise the ids are compared.
 func (in *incoming) onGoroutine() bool {
-	return in.goroutine != 0 && goroutineID() != in.goroutine
+	if in.goroutine == 0 {
+		return false
+	}
+	if in.below != nil {
+		var pcs [maxBelow + 32]uintptr
+		n := goruntime.Callers(1, pcs[:])
+		if n < len(pcs) && endsWith(pcs[:n], in.below) && states.onlyHandler(in) {
+			return false
+		}
+	}
+	return goroutineID() != in.goroutine
+}
+
+// endsWith reports whether pcs ends with tail.
+func endsWith(pcs, tail []uintptr) bool {
+	if len(tail) == 0 || len(tail) > len(pcs) {
+		return false
+	}
+	off := len(pcs) - len(tail)
+	for i, pc := range tail {
+		if pcs[off+i] != pc {
+			return false
+		}
+	}
+	return true
+}
+
+// callersBelow returns the return addresses of the calling goroutine below the
+// function that calls it, for incoming.below, or nil when they are too many.
+func callersBelow() []uintptr {
+	var pcs [maxBelow + 1]uintptr
+	n := goruntime.Callers(3, pcs[:]) // above: Callers, callersBelow, its caller
+	if n > maxBelow {
+		return nil
+	}
+	return append([]uintptr(nil), pcs[:n]...)
 }
 
 type stateKey struct{}
@@ -314,6 +362,13 @@ func (p *processState) enter(in *incoming) func() {
 		}
 		p.mu.Unlock()
 	}
+}
+
+// onlyHandler reports whether in's handler is the only one the process is serving.
+func (p *processState) onlyHandler(in *incoming) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.goroutines) == 1 && p.goroutines[in.goroutine] == in
 }
 
 // newTestExecution forgets every request's clocks and counters of service

@@ -52,10 +52,13 @@ func TestStreamsCarryRequests(t *testing.T) {
 	}
 	var paths []string
 	for _, e := range fake.exchanges() {
-		path, _, _ := strings.Cut(strings.TrimPrefix(e.path, "/"), "/new-test-execution/") // whichever service
-		paths = append(paths, e.method+" /"+path)
+		path := e.path
+		if strings.HasPrefix(path, "/filibuster/new-test-execution/") {
+			path = "/filibuster/new-test-execution/" // of whichever service the process is
+		}
+		paths = append(paths, e.method+" "+path)
 	}
-	want := "GET /filibuster PUT /filibuster/create POST /filibuster/update"
+	want := "GET /filibuster/new-test-execution/ PUT /filibuster/create POST /filibuster/update"
 	want = strings.Repeat(want+" ", 3) + "GET /filibuster/fault-injected"
 	if got := strings.Join(paths, " "); got != want {
 		t.Errorf("the coordinator got\n%s\nwant\n%s", got, want)
