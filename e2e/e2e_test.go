@@ -182,7 +182,7 @@ func TestMixed(t *testing.T) {
 		sites := make(map[string]bool)
 		ids := make(map[string]string) // "file:line" -> the site id the runtime reported
 		targets := make(map[string]bool)
-		for _, line := range strings.Split(trace.String(), "\n") {
+		for _, line := range strings.Split(string(referenceForm(t, trace.Bytes())), "\n") {
 			var x struct {
 				Path    string         `json:"path"`
 				Request map[string]any `json:"request"`
@@ -239,7 +239,7 @@ func TestMixed(t *testing.T) {
 		if listed != 2 {
 			t.Errorf("the manifest lists %d library calls, want resty's and retryablehttp's", listed)
 		}
-		checkStatusesInjected(t, app.Analysis, trace.String(), targets)
+		checkStatusesInjected(t, app.Analysis, string(referenceForm(t, trace.Bytes())), targets)
 	})
 }
 

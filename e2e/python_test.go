@@ -227,13 +227,17 @@ func parseTrace(t *testing.T, data []byte) []exchange {
 	return xs
 }
 
-// referenceForm returns a coordinator trace with the execution extension (protocol.md,
+// referenceForm returns a coordinator trace with the extensions (protocol.md,
 // "Extensions our coordinator advertises") read back as the reference would have seen
 // it: a stale create, answered {"new-test-execution": true, ...}, becomes the
-// new-test-execution it stands for, and the "execution" keys are dropped.
+// new-test-execution it stands for, the reports that travelled with the responses and
+// came in one POST /filibuster/updates become one POST /filibuster/update each (where
+// they arrived, not where the reference's would have), and the "execution" keys are
+// dropped.
 func referenceForm(t *testing.T, data []byte) []byte {
 	t.Helper()
 	var out bytes.Buffer
+	var xs []exchange
 	for _, line := range bytes.Split(data, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -242,6 +246,19 @@ func referenceForm(t *testing.T, data []byte) []byte {
 		if err := json.Unmarshal(line, &x); err != nil {
 			t.Fatalf("trace line %q: %v", line, err)
 		}
+		if x.Path != "/filibuster/updates" {
+			xs = append(xs, x)
+			continue
+		}
+		var reports []json.RawMessage
+		if err := json.Unmarshal(x.Request, &reports); err != nil {
+			t.Fatalf("trace line %q: %v", line, err)
+		}
+		for _, r := range reports {
+			xs = append(xs, exchange{Method: x.Method, Path: "/filibuster/update", Request: r, Response: json.RawMessage("{}")})
+		}
+	}
+	for _, x := range xs {
 		var req, resp map[string]any
 		json.Unmarshal(x.Request, &req)
 		json.Unmarshal(x.Response, &resp)

@@ -45,18 +45,32 @@ func (c *callCounts) count(method, path string, body []byte) {
 	case method == http.MethodPut && path == "/filibuster/create":
 		c.creates.Add(1)
 	case method == http.MethodPost && path == "/filibuster/update":
-		var update struct {
-			Type string `json:"instrumentation_type"`
+		var u update
+		if json.Unmarshal(body, &u) == nil {
+			c.countReport(u)
 		}
-		if json.Unmarshal(body, &update) != nil {
-			return
+	case method == http.MethodPost && path == "/filibuster/updates":
+		// Reports that travelled with the responses (docs/protocol.md), sent at once.
+		var updates []update
+		if json.Unmarshal(body, &updates) == nil {
+			for _, u := range updates {
+				c.countReport(u)
+			}
 		}
-		switch update.Type {
-		case "request_received":
-			c.received.Add(1)
-		case "invocation_complete":
-			c.completed.Add(1)
-		}
+	}
+}
+
+// update is what the counts read of a report to the coordinator.
+type update struct {
+	Type string `json:"instrumentation_type"`
+}
+
+func (c *callCounts) countReport(r update) {
+	switch r.Type {
+	case "request_received":
+		c.received.Add(1)
+	case "invocation_complete":
+		c.completed.Add(1)
 	}
 }
 
@@ -141,8 +155,14 @@ func (c *coordinator) startProxy(addr string) error {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	c.proxy = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/filibuster/stream") {
+			// No streams (docs/protocol.md, the stream extension) through the proxy:
+			// the runtime then sends every request by HTTP, and each is counted here.
+			http.NotFound(w, r)
+			return
+		}
 		var body []byte
-		if r.Method == http.MethodPost && r.URL.Path == "/filibuster/update" && r.Body != nil {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/filibuster/update") && r.Body != nil {
 			var err error
 			if body, err = io.ReadAll(r.Body); err != nil {
 				http.Error(w, "reading the update: "+err.Error(), http.StatusBadRequest)

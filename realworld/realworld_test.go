@@ -160,8 +160,9 @@ func TestCallCounts(t *testing.T) {
 	c.count("POST", "/filibuster/update", []byte(`{"instrumentation_type":"invocation_complete","generated_id":1}`))
 	c.count("POST", "/filibuster/update", []byte(`not json`))
 	c.count("GET", "/filibuster/create", nil) // not a report
+	c.count("POST", "/filibuster/updates", []byte(`[{"instrumentation_type":"request_received","generated_id":"1"},{"instrumentation_type":"invocation_complete","generated_id":0}]`))
 	got := c.snapshot()
-	want := reported{Requests: 7, Creates: 2, Received: 1, Completed: 1}
+	want := reported{Requests: 8, Creates: 2, Received: 2, Completed: 2}
 	if got != want {
 		t.Errorf("snapshot = %+v, want %+v", got, want)
 	}

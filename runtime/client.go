@@ -305,8 +305,10 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		out.Header.Set(headerRequestID, in.requestID)
 		if payload.Execution != nil {
 			// The callee's clocks then belong to this execution before its first call:
-			// its first create is not stale (protocol.md, the execution extension).
+			// its first create is not stale (protocol.md, the execution extension). It
+			// hands back its reports in its response (carry.go).
 			out.Header.Set(headerExecution, strconv.FormatInt(*payload.Execution, 10))
+			out.Header.Set(headerExtensions, extensionReports)
 		}
 	}
 
@@ -332,6 +334,7 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 				out.Header.Set(headerForcedSleep, strconv.FormatFloat(secs, 'f', -1, 64))
 			}
 			if r, err := do(out); err == nil {
+				cfg.takeReports(in, r.Header)
 				r.Body.Close()
 			}
 		}
@@ -352,8 +355,11 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 		complete.ReturnValue = newReturnValue(code, emptyDigest)
 	default:
 		resp, err = do(out)
-		if resp != nil && resp.Request == out {
-			resp.Request = req // the caller's own request, not the clone that carried the headers
+		if resp != nil {
+			cfg.takeReports(in, resp.Header)
+			if resp.Request == out {
+				resp.Request = req // the caller's own request, not the clone that carried the headers
+			}
 		}
 		switch {
 		case err != nil:
@@ -369,12 +375,12 @@ func send(cfg *config, site Site, scope any, c *http.Client, req *http.Request, 
 			code := resp.StatusCode
 			resp.Body = newDigestBody(resp.Body, func(digest string) {
 				complete.ReturnValue = newReturnValue(code, digest)
-				cfg.report(complete)
+				cfg.report(in, complete)
 			})
 			return resp, nil
 		}
 	}
-	cfg.report(complete)
+	cfg.report(in, complete)
 	return resp, err
 }
 
@@ -411,12 +417,13 @@ func newReturnValue(code int, digest string) *returnValue {
 	return &returnValue{Class: "Response", StatusCode: strconv.Itoa(code), Text: digest}
 }
 
-// report sends an invocation_complete update, unless server communication is off.
-func (c *config) report(complete *completePayload) {
+// report reports an invocation_complete update for a call made for in's request, unless
+// server communication is off (see post).
+func (c *config) report(in *incoming, complete *completePayload) {
 	if c.noServer {
 		return
 	}
-	c.call(http.MethodPost, "/filibuster/update", complete, nil) // a failure is recorded by call
+	c.post(in, complete)
 }
 
 // createPayload is the body of PUT /filibuster/create.

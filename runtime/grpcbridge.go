@@ -193,7 +193,7 @@ func (v *Invocation) Complete(returnValue, exception map[string]any) {
 	} else {
 		complete.ReturnValue = returnValue
 	}
-	v.cfg.report(complete)
+	v.cfg.report(v.in, complete)
 }
 
 // Serve begins serving an incoming call as the runtime's handler middleware serves a
@@ -226,7 +226,7 @@ func Serve(ctx context.Context, header func(name string) string) (context.Contex
 			}
 			in = &incoming{requestID: in.requestID}
 		} else if !c.noServer {
-			c.received(in.serviceName(), eiText, header)
+			c.received(in, eiText, header)
 		}
 	}
 	if s := header(headerForcedSleep); s != "" {

@@ -76,14 +76,32 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 	if in.requestID == "" {
 		in.requestID = newRequestID()
 	}
-	if eiText := r.Header.Get(headerEI); eiText != "" {
+	eiText := r.Header.Get(headerEI)
+	switch {
+	case c.noServer:
+	case eiText == "":
+		// A request of the functional test's (or of no caller of ours): with our
+		// coordinator, the handler sends the reports made for it in one request
+		// before it answers.
+		if c.extended.Load() {
+			in.held = &held{}
+		}
+	case hasToken(r.Header.Get(headerExtensions), extensionReports):
+		// A caller of ours, which takes the reports back in the response.
+		in.held, in.carry = &held{}, true
+	}
+	var hw *holdingWriter
+	if in.held != nil {
+		w, hw = c.holding(in, w, r)
+	}
+	if eiText != "" {
 		if err := in.parseHeaders(r.Header, eiText); err != nil {
 			if badHeaders.CompareAndSwap(false, true) {
 				log.Printf("filibuster: ignoring malformed Filibuster headers (logged once): %v", err)
 			}
-			in = &incoming{service: service, requestID: in.requestID}
+			in.ei, in.vclock, in.origin = nil, nil, nil
 		} else if !c.noServer {
-			c.received(in.serviceName(), eiText, r.Header.Get)
+			c.received(in, eiText, r.Header.Get)
 		}
 	}
 	if s := r.Header.Get(headerForcedSleep); s != "" {
@@ -94,15 +112,28 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 	in.below = callersBelow()
 	leave := states.enter(in)
 	defer leave()
+	finished := false
+	if hw != nil {
+		defer func() {
+			if !finished {
+				hw.release(false) // the handler panicked: no response goes out
+			}
+		}()
+	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, in)))
+	finished = true
+	if hw != nil {
+		hw.release(true) // the handler wrote nothing: net/http answers for it now
+	}
 }
 
-// received reports that service received a call whose execution index is eiText, with
-// request_received; header returns the call's propagated headers by their HTTP names.
-// When the caller named its execution (headerExecution, the execution extension of
-// protocol.md), service's clocks are made to belong to it first, and the report names
-// it. A failure is recorded by call; the call is served all the same.
-func (c *config) received(service, eiText string, header func(string) string) {
+// received reports that in's service received a call whose execution index is eiText,
+// with request_received; header returns the call's propagated headers by their HTTP
+// names. When the caller named its execution (headerExecution, the execution extension
+// of protocol.md), the service's clocks are made to belong to it first, and the report
+// names it. A failure is recorded by call; the call is served all the same.
+func (c *config) received(in *incoming, eiText string, header func(string) string) {
+	service := in.serviceName()
 	report := map[string]any{
 		"instrumentation_type": "request_received",
 		"generated_id":         header(headerGeneratedID),
@@ -115,7 +146,7 @@ func (c *config) received(service, eiText string, header func(string) string) {
 		c.extended.Store(true)
 		report["execution"] = id
 	}
-	c.call(http.MethodPost, "/filibuster/update", report, nil)
+	c.post(in, report)
 }
 
 // parseHeaders reads the caller's vector clocks and execution index.

@@ -25,6 +25,11 @@ type incoming struct {
 	// middleware that serves it, innermost first, as runtime.Callers gives them; nil
 	// when not known. They stay as they are while the handler runs.
 	below []uintptr
+	// held, when not nil, keeps the reports made for the request while its handler
+	// runs (carry.go); carry says they go back to the caller in the response, and not
+	// to the coordinator.
+	held  *held
+	carry bool
 }
 
 // maxBelow bounds the stack depth below a handler that below records.

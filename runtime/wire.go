@@ -38,6 +38,18 @@ const (
 	headerExecution = "X-Filibuster-Execution"
 )
 
+// hasToken reports whether the comma-separated list of tokens list holds token.
+func hasToken(list, token string) bool {
+	for list != "" {
+		var t string
+		t, list, _ = strings.Cut(list, ",")
+		if strings.TrimSpace(t) == token {
+			return true
+		}
+	}
+	return false
+}
+
 // vclock is a vector clock: a count per service, in the order the services were first
 // seen, as Python dicts keep them.
 type vclock struct {

@@ -32,6 +32,7 @@ package coordinator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -288,6 +289,8 @@ func (c *Coordinator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer, err = c.create(lane, r.Body)
 	case r.Method == http.MethodPost && path == "/filibuster/update":
 		answer, err = c.update(lane, r.Body)
+	case r.Method == http.MethodPost && path == "/filibuster/updates":
+		answer, err = c.updates(lane, r.Body)
 	case r.Method == http.MethodGet && path == "/filibuster/fault-injected":
 		answer = map[string]bool{"result": c.faultInjected(lane, "")}
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/filibuster/fault-injected/"):
@@ -595,6 +598,38 @@ func (c *Coordinator) update(lane int, body io.Reader) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.merge(lane, m)
+}
+
+// updates merges each report of a JSON array as update does, in order (protocol.md,
+// "Reports travel with the responses"). A report that cannot be merged is left out
+// and named in the error; the others are merged all the same.
+func (c *Coordinator) updates(lane int, body io.Reader) (any, error) {
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	var reports []map[string]any
+	if err := dec.Decode(&reports); err != nil {
+		return nil, fmt.Errorf("malformed JSON payload: %w", err)
+	}
+	var errs []error
+	for i, m := range reports {
+		if m == nil {
+			errs = append(errs, fmt.Errorf("report %d: not a JSON object", i))
+			continue
+		}
+		if _, err := c.merge(lane, m); err != nil {
+			errs = append(errs, fmt.Errorf("report %d: %w", i, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// merge merges report m, a request_received or invocation_complete, into the log
+// entry it names.
+func (c *Coordinator) merge(lane int, m map[string]any) (any, error) {
 	var id int
 	switch v := m["generated_id"].(type) {
 	case json.Number:

@@ -83,3 +83,29 @@ func TestMalformedCounterexample(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdates checks POST /filibuster/updates, the reports that travelled with the
+// responses: each is merged as by /filibuster/update, in order; one that cannot be is
+// named in a 400 answer, and the others are merged all the same.
+func TestUpdates(t *testing.T) {
+	c := New(Options{})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	if code, m := do(t, srv, "POST", "/filibuster/updates", "{}"); code != http.StatusBadRequest || !strings.Contains(m["error"].(string), "malformed JSON") {
+		t.Errorf("an object: %d %v, want 400", code, m)
+	}
+	do(t, srv, "PUT", "/filibuster/create", `{"execution_index": "[[\"k\", 1]]", "module": "net/http", "method": "GET", "source_service_name": "a", "vclock": {"a": 1}, "origin_vclock": {}, "metadata": {}, "args": ["1/x"]}`)
+	code, m := do(t, srv, "POST", "/filibuster/updates", `[
+		{"instrumentation_type": "request_received", "generated_id": "0", "execution_index": "[[\"k\", 1]]", "target_service_name": "b"},
+		{"instrumentation_type": "request_received", "generated_id": 5, "target_service_name": "c"},
+		null,
+		{"instrumentation_type": "invocation_complete", "generated_id": 0, "execution_index": "[[\"k\", 1]]", "return_value": {"__class__": "Response", "status_code": "200", "text": "d41d8cd98f00b204e9800998ecf8427e"}}
+	]`)
+	if code != http.StatusBadRequest || !strings.Contains(m["error"].(string), "report 1: unknown generated_id 5") || !strings.Contains(m["error"].(string), "report 2: not a JSON object") {
+		t.Errorf("updates: %d %v, want 400 naming reports 1 and 2", code, m)
+	}
+	e := c.lanes[0].log[0]
+	if !e.received || e.target != "b" || e.status != "200" || e.fields["instrumentation_type"] != "invocation_complete" {
+		t.Errorf("call 0 after the updates: received %t, target %q, status %q, fields %v", e.received, e.target, e.status, e.fields)
+	}
+}
