@@ -248,7 +248,7 @@ func (c *config) callWithHeader(method, path, key, value string, in, out any) er
 			return fmt.Errorf("encoding %s %s: %w", method, path, err)
 		}
 	}
-	if err := c.send(method, path, key, value, data, out); err != nil {
+	if err := c.request(method, path, key, value, data, out); err != nil {
 		c.failed(err)
 		return err
 	}
@@ -256,10 +256,10 @@ func (c *config) callWithHeader(method, path, key, value string, in, out any) er
 	return nil
 }
 
-// send sends one request to the coordinator, on a stream when it offers them and by
+// request sends one request to the coordinator, on a stream when it offers them and by
 // HTTP otherwise, and decodes its JSON answer into out. data is the request's body,
 // nil for none.
-func (c *config) send(method, path, key, value string, data []byte, out any) error {
+func (c *config) request(method, path, key, value string, data []byte, out any) error {
 	if c.streams != nil && !inBubble() {
 		status, answer, err := c.streams.roundTrip(method, path, key, value, data)
 		if err != errNoStreams {
