@@ -38,7 +38,9 @@ const (
 	headerExecution = "X-Filibuster-Execution"
 )
 
-// hasToken reports whether the comma-separated list of tokens list holds token.
+// hasToken reports whether the comma-separated list of tokens list holds token. (The
+// coordinator has its own: this package is copied alone into modules that do not
+// require this one, so it imports none of the module's other packages.)
 func hasToken(list, token string) bool {
 	for list != "" {
 		var t string
