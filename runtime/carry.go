@@ -115,19 +115,19 @@ func (c *config) takeReports(in *incoming, h http.Header) {
 
 // holding returns the ResponseWriter through which a handler serving r for in, which
 // holds reports, writes its response: it releases them when the response is about to
-// go out. It returns w itself, and makes in hold nothing, when w is not net/http's own
-// for HTTP/1 (its Flush, Hijack and the other methods, which the writer must keep), as
+// go out. It returns nil, and makes in hold nothing, when w is not net/http's own for
+// HTTP/1 (its Flush, Hijack and the other methods, which the writer must keep), as
 // then when its response goes out cannot be told.
-func (c *config) holding(in *incoming, w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *holdingWriter) {
+func (c *config) holding(in *incoming, w http.ResponseWriter, r *http.Request) *holdingWriter {
 	if r.ProtoMajor != 1 || !isHTTP1Writer(w) {
 		in.held = nil
-		return w, nil
+		return nil
 	}
 	hw := &holdingWriter{ResponseWriter: w, c: c, in: in, ctx: r.Context().Done()}
 	hw.mu.Lock() // the timer's release waits for it to be set
 	hw.timer = time.AfterFunc(maxHold, func() { hw.release(false) })
 	hw.mu.Unlock()
-	return hw, hw
+	return hw
 }
 
 // http1Writer is what net/http's ResponseWriter for HTTP/1 implements.

@@ -54,6 +54,14 @@
 // reported with POST /filibuster/update; a response body is read to hash it and
 // replaced by an equivalent reader.
 //
+// With this module's coordinator, the runtime speaks the extensions of
+// docs/protocol.md ("Extensions our coordinator advertises"): it asks new-test-execution
+// once per process, its requests to the coordinator travel on upgraded connections, and
+// the reports a handler's request makes travel back with its response, the service the
+// functional test called sending them all in one request before it answers. Against any
+// other coordinator (the reference server) it speaks the protocol above, request by
+// request.
+//
 // The state of the request a call belongs to is found, in order, in:
 //
 //  1. the scope argument, a context.Context or *http.Request the generated code passes

@@ -92,7 +92,9 @@ func serve(c *config, service string, next http.Handler, w http.ResponseWriter, 
 	}
 	var hw *holdingWriter
 	if in.held != nil {
-		w, hw = c.holding(in, w, r)
+		if hw = c.holding(in, w, r); hw != nil {
+			w = hw
+		}
 	}
 	if eiText != "" {
 		if err := in.parseHeaders(r.Header, eiText); err != nil {
