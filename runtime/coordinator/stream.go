@@ -21,11 +21,12 @@ const (
 
 // Streams returns an http.Handler that serves next, and also serves it on upgraded
 // connections (protocol.md, "The stream extension"): a GET request whose path ends in
-// streamPath and that asks to upgrade to streamUpgrade is answered 101 Switching
-// Protocols, and from then on each HTTP/1.1 request read from the connection is handed
-// to next and answered on it, one after the other, without net/http's machinery for
-// each request. This is what our runtime's requests to the coordinator travel on: a
-// round trip on a stream costs a third of one through net/http's client and server.
+// /filibuster/stream and that asks to upgrade to filibuster-stream is answered 101
+// Switching Protocols, and from then on each HTTP/1.1 request read from the connection
+// is handed to next and answered on it, one after the other, without net/http's
+// machinery for each request. This is what our runtime's requests to the coordinator
+// travel on: a round trip on a stream costs about a third of one through net/http's
+// client and server.
 //
 // A stream ends when its client closes it or sends a request that cannot be read; it
 // is not closed when the http.Server serving Streams is closed (the server forgets
@@ -33,7 +34,7 @@ const (
 // reset does.
 func Streams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isstreamUpgrade(r) {
+		if !asksForStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -68,8 +69,8 @@ func Streams(next http.Handler) http.Handler {
 	})
 }
 
-// isstreamUpgrade reports whether r asks for a stream.
-func isstreamUpgrade(r *http.Request) bool {
+// asksForStream reports whether r asks for a stream.
+func asksForStream(r *http.Request) bool {
 	return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, streamPath) &&
 		hasToken(strings.ToLower(r.Header.Get("Connection")), "upgrade") &&
 		hasToken(r.Header.Get("Upgrade"), streamUpgrade)
