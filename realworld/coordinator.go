@@ -50,7 +50,7 @@ func (c *callCounts) count(method, path string, body []byte) {
 			c.countReport(u)
 		}
 	case method == http.MethodPost && path == "/filibuster/updates":
-		// Reports that travelled with the responses (docs/protocol.md), sent at once.
+		// Reports that travelled with the responses (docs/protocol.md), sent together.
 		var updates []update
 		if json.Unmarshal(body, &updates) == nil {
 			for _, u := range updates {
@@ -65,6 +65,7 @@ type update struct {
 	Type string `json:"instrumentation_type"`
 }
 
+// countReport counts one report by its type.
 func (c *callCounts) countReport(r update) {
 	switch r.Type {
 	case "request_received":
