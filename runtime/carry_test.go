@@ -144,12 +144,19 @@ func TestReportsSentWhenTheyCannotTravel(t *testing.T) {
 		case "/many":
 			callC(r, 40)
 			io.WriteString(w, "many")
+		case "/one":
+			callC(r, 1)
+			io.WriteString(w, "one")
 		}
 	})
+	// carried records, by path, the size of the reports B's responses carried, as A's
+	// transport receives them (before the runtime takes them off).
+	var carried sync.Map
+	transport := carriedBy(&carried)
 	a := startService(t, "A", func(s *service, w http.ResponseWriter, r *http.Request) {
-		client := http.DefaultClient
+		client := &http.Client{Transport: transport}
 		if r.URL.Path == "/gone" || r.URL.Path == "/slow" {
-			client = &http.Client{Timeout: 100 * time.Millisecond}
+			client.Timeout = 100 * time.Millisecond
 		}
 		resp, err := ClientGet(siteAB, r, client, b.url+r.URL.Path)
 		if err == nil {
@@ -193,9 +200,34 @@ func TestReportsSentWhenTheyCannotTravel(t *testing.T) {
 			if received < 1+wantCalls || completes < 1 {
 				t.Errorf("before A went on, the coordinator had\n%s\nwant B's and C's request_received (%d) and B's reports", strings.Join(got, "\n"), 1+wantCalls)
 			}
+			if n, _ := carried.Load(path); n != nil && n.(int) != 0 {
+				t.Errorf("B's response carried %d bytes of reports, want none", n)
+			}
 		})
 	}
+	// What fits in a header travels in it.
+	coord.newExecution()
+	get(t, a.url+"/one")
+	if n, _ := carried.Load("/one"); n == nil || n.(int) == 0 || n.(int) > maxCarried {
+		t.Errorf("B's response to /one carried %v bytes of reports, want some, at most %d", n, maxCarried)
+	}
 }
+
+// carriedBy returns a transport that records in m, by path, the size of each
+// response's headerReports.
+func carriedBy(m *sync.Map) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err == nil {
+			m.Store(req.URL.Path, len(resp.Header.Get(headerReports)))
+		}
+		return resp, err
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // TestHoldingWriterKeepsNetHTTPs checks that a handler whose request holds reports
 // still has everything net/http's writer gives it, directly and through

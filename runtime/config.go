@@ -96,6 +96,9 @@ func loadConfig() *config {
 	if c.url != "" {
 		if u, err := url.Parse(c.url); err == nil && u.Host != "" {
 			c.host = target(u)
+			if u.Scheme == "http" {
+				c.streams = &streams{host: c.host, base: u.Path, timeout: c.timeout}
+			}
 		} else {
 			log.Printf("filibuster: FILIBUSTER_URL=%q is not an absolute URL; instrumentation is off", c.url)
 			return &config{}
@@ -117,9 +120,6 @@ func loadConfig() *config {
 			DialContext:       (&net.Dialer{Timeout: c.timeout}).DialContext,
 			DisableKeepAlives: true,
 		},
-	}
-	if u, _ := url.Parse(c.url); u != nil && u.Scheme == "http" {
-		c.streams = &streams{host: c.host, base: u.Path, timeout: c.timeout}
 	}
 	c.names = parseTargets(os.Getenv("FILIBUSTER_TARGETS"))
 	path := os.Getenv("FILIBUSTER_COUNTEREXAMPLE_FILE")

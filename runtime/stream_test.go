@@ -28,21 +28,32 @@ func (p *plainCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.next.ServeHTTP(w, r)
 }
 
-// TestStreamsCarryRequests checks that against a coordinator that offers streams,
-// every request after the upgrade travels on the stream: one upgrade for calls made
-// one after the other, nothing by plain HTTP, and the coordinator gets the protocol's
-// requests as it would by HTTP. Calls made at once take a stream each and are all
-// instrumented.
-func TestStreamsCarryRequests(t *testing.T) {
+// startCounted starts a fake coordinator, served through coordinator.Streams when
+// streams is set, behind a plainCounter, points the runtime at it and starts a callee.
+func startCounted(t *testing.T, streams bool) (*fakeCoordinator, *plainCounter, *httptest.Server, *syncBuffer) {
+	t.Helper()
 	fake := &fakeCoordinator{t: t, seen: make(map[string]bool)}
-	counter := &plainCounter{next: coordinator.Streams(fake)}
+	var h http.Handler = fake
+	if streams {
+		h = coordinator.Streams(fake)
+	}
+	counter := &plainCounter{next: h}
 	srv := httptest.NewServer(counter)
 	t.Cleanup(srv.Close)
 	logs := captureLog(t)
 	useEnv(t, "FILIBUSTER_URL", srv.URL)
 	callee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(callee.Close)
+	return fake, counter, callee, logs
+}
 
+// TestStreamsCarryRequests checks that against a coordinator that offers streams,
+// every request after the upgrade travels on the stream: one upgrade for calls made
+// one after the other, nothing by plain HTTP, and the coordinator gets the protocol's
+// requests as it would by HTTP. Calls made at once take a stream each and are all
+// instrumented.
+func TestStreamsCarryRequests(t *testing.T) {
+	fake, counter, callee, logs := startCounted(t, true)
 	for range 3 {
 		getBody(t, callee.URL)
 	}
@@ -97,15 +108,7 @@ func fmtExchanges(ex []exchange) string {
 // as the reference server does not, the process asks once, without logging a failure,
 // and sends every request by HTTP.
 func TestStreamsRefused(t *testing.T) {
-	fake := &fakeCoordinator{t: t, seen: make(map[string]bool)}
-	counter := &plainCounter{next: fake} // the fake answers 404 to the upgrade
-	srv := httptest.NewServer(counter)
-	t.Cleanup(srv.Close)
-	logs := captureLog(t)
-	useEnv(t, "FILIBUSTER_URL", srv.URL)
-	callee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	t.Cleanup(callee.Close)
-
+	fake, counter, callee, logs := startCounted(t, false) // the fake answers 404 to the upgrade
 	for range 3 {
 		getBody(t, callee.URL)
 	}
