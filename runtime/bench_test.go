@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/filibuster-go/filibuster-gen/runtime/coordinator"
 )
 
 // stubTransport answers every request in memory.
@@ -50,7 +52,7 @@ func BenchmarkInertFork(b *testing.B) {
 // BenchmarkInertWrapper measures the inert wrapper against a stub transport: its
 // allocations are those of (*http.Client).Do alone.
 //
-//	go test -run '^$' -bench . -benchmem ./runtime
+//	cd runtime && go test -run '^$' -bench . -benchmem .
 func BenchmarkInertWrapper(b *testing.B) {
 	reset()
 	b.Setenv("FILIBUSTER_URL", "")
@@ -138,7 +140,7 @@ func BenchmarkActiveCall(b *testing.B) {
 // whose parallel tests call services (go-github's): no goroutine's ancestry needs
 // tracing when no request is being served.
 //
-//	go test -run '^$' -bench CallOnFreshGoroutine -benchmem ./runtime
+//	cd runtime && go test -run '^$' -bench CallOnFreshGoroutine -benchmem .
 func BenchmarkCallOnFreshGoroutine(b *testing.B) {
 	startCoordinator(b)
 	stop := make(chan struct{})
@@ -159,4 +161,80 @@ func BenchmarkCallOnFreshGoroutine(b *testing.B) {
 		}()
 		<-done
 	}
+}
+
+// BenchmarkCoordinatorRequest measures one request to a coordinator served in this
+// process, on a stream (the stream extension) and by HTTP (a coordinator that offers
+// none): what net/http's machinery adds to a round trip. Between processes the
+// difference is larger (docs/protocol.md, "The stream extension").
+//
+//	cd runtime && go test -run '^$' -bench CoordinatorRequest .
+func BenchmarkCoordinatorRequest(b *testing.B) {
+	for _, streams := range []bool{true, false} {
+		name := "http"
+		if streams {
+			name = "stream"
+		}
+		b.Run(name, func(b *testing.B) {
+			fake := &fakeCoordinator{t: b, seen: make(map[string]bool)}
+			var h http.Handler = fake
+			if streams {
+				h = coordinator.Streams(fake)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			useEnv(b, "FILIBUSTER_URL", srv.URL)
+			c := current()
+			var out struct{}
+			for i := 0; i < b.N; i++ {
+				if err := c.call(http.MethodPost, "/filibuster/update", map[string]any{}, &out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOnGoroutine measures telling whether a call is made on its handler's
+// goroutine, 30 frames below the middleware: from the goroutine's return addresses
+// (onGoroutine, when the handler is the only one served) and from its id (what it
+// costs otherwise, a stack trace).
+//
+//	cd runtime && go test -run '^$' -bench OnGoroutine .
+func BenchmarkOnGoroutine(b *testing.B) {
+	for _, how := range []string{"return-addresses", "goroutine-id"} {
+		b.Run(how, func(b *testing.B) {
+			in := &incoming{requestID: "r"}
+			serveLike(in, func() {
+				deep(30, func() {
+					for i := 0; i < b.N; i++ {
+						if how == "goroutine-id" {
+							goroutineID()
+						} else if in.onGoroutine() {
+							b.Fatal("on a goroutine")
+						}
+					}
+				})
+			})
+		})
+	}
+}
+
+// serveLike runs f as serve runs a handler for in.
+func serveLike(in *incoming, f func()) {
+	in.below = callersBelow()
+	leave := states.enter(in)
+	defer leave()
+	f()
+}
+
+// deep calls f n frames down.
+//
+//go:noinline
+func deep(n int, f func()) {
+	if n == 0 {
+		f()
+		return
+	}
+	deep(n-1, f)
 }
